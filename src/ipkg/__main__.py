@@ -1,0 +1,5 @@
+"""Allows ``python -m ipkg``."""
+
+from ipkg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""The ``ipkg`` command line: validate, reason, query, export and serve the knowledge graph.
+
+Every failure a user can cause (a missing file, a syntax error, a SHACL violation, a bad
+setting) prints one clear line and exits non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ipkg.cache import InferenceCache
+from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.dataset import article_quads, graph_sizes, served_store, store_of
+from ipkg.execution import QueryRequest, execute, run_query
+from ipkg.inspection import RefusedQuery, inspect_request
+from ipkg.loading import RdfInputError
+from ipkg.namespaces import GRAPH_NAMES, Namespaces
+from ipkg.sources import ArticleSources
+from ipkg.terms import rdflib_graph
+from ipkg.validation import quote_violations, shacl_violations
+
+EXPORT_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "xml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+DATA_SETTINGS = ("data", "base", "reasoner", "cache_dir")
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _article_quads(settings: Settings, reasoner: str | None = None) -> list[ox.Quad]:
+    cache = InferenceCache(settings.cache_dir)
+    return article_quads(
+        ArticleSources.embedded(), Namespaces(settings.base), reasoner or settings.reasoner, cache
+    )
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    sources = ArticleSources.embedded()
+    quads = _article_quads(settings, reasoner="none")
+    ns = Namespaces(settings.base)
+    ontology = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("ontology"))
+    asserted = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("asserted"))
+    shapes = rdflib_graph(ox.parse(path=sources.shapes, format=ox.RdfFormat.TURTLE))
+    violations = shacl_violations(asserted, shapes, ontology)
+    violations += quote_violations(asserted, sources.article.read_text(encoding="utf-8"))
+    for violation in violations:
+        print(violation)
+    if violations:
+        print(f"ipkg: {len(violations)} violation(s) in {sources.facts}", file=sys.stderr)
+        return 1
+    print(
+        f"OK: {len(asserted)} asserted triples conform to the shapes; every quote matches "
+        f"{sources.article.name}"
+    )
+    return 0
+
+
+def cmd_reason(settings: Settings, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if args.no_cache:
+        settings = Settings(**{**settings.__dict__, "cache_dir": Path("/nonexistent/ipkg")})
+    sizes = graph_sizes(store_of(_article_quads(settings)))
+    ns = Namespaces(settings.base)
+    for name in GRAPH_NAMES:
+        print(f"{name:10} {sizes.get(ns.graph(name), 0):8d} triples  <{ns.graph(name)}>")
+    print(f"{'total':10} {sum(sizes.values()):8d} triples  ({time.perf_counter() - started:.2f} s)")
+    return 0
+
+
+def _read_query(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{source}: no such file") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{source}: not UTF-8 text") from None
+
+
+def _table(store: ox.Store, text: str, has_from: bool) -> str:
+    result = run_query(store, QueryRequest(text, "json", union_default_graph=not has_from))
+    if isinstance(result, ox.QueryBoolean):
+        return "true" if bool(result) else "false"
+    if not isinstance(result, ox.QuerySolutions):
+        return "\n".join(str(t) + " ." for t in result)
+    names = [v.value for v in result.variables]
+    rows = [[_cell(s[n]) for n in names] for s in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.append(f"({len(rows)} rows)")
+    return "\n".join(lines)
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value + (f"@{term.language}" if term.language else "")
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    text = _read_query(args.file)
+    try:
+        inspection = inspect_request(text)
+    except RefusedQuery as exc:
+        raise CommandError(str(exc)) from None
+    store, _title = served_store(settings, Namespaces(settings.base))
+    if args.format == "table":
+        try:
+            print(_table(store, text, inspection.has_dataset_clause))
+        except SyntaxError as exc:
+            raise CommandError(f"{args.file}: SPARQL syntax error: {exc}") from None
+        return 0
+    is_graph = inspection.form in ("CONSTRUCT", "DESCRIBE")
+    key = {"json": "jsonld" if is_graph else "json", "csv": "ntriples" if is_graph else "csv"}
+    request = QueryRequest(
+        text,
+        key[args.format],
+        union_default_graph=not inspection.has_dataset_clause,
+        max_rows=10**9,
+        max_bytes=2**40,
+    )
+    outcome = execute(store, request)
+    if outcome.status != 200:
+        raise CommandError(f"{args.file}: {outcome.body.decode()}")
+    sys.stdout.buffer.write(outcome.body)
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    ns = Namespaces(settings.base)
+    quads = _article_quads(settings)
+    wanted = GRAPH_NAMES if args.graph == "all" else (args.graph,)
+    names = {ns.graph(g) for g in wanted}
+    chosen = [q for q in quads if q.graph_name.value in names]
+    fmt = EXPORT_FORMATS[args.format]
+    if not fmt.supports_datasets:
+        chosen = [q.triple for q in chosen]
+    out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+    try:
+        ox.serialize(chosen, out, format=fmt)
+    finally:
+        if args.output:
+            out.close()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from ipkg.serving import serve
+
+    store, title = served_store(settings, Namespaces(settings.base))
+    serve(settings, store, title)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    top = argparse.ArgumentParser(prog="ipkg", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    validate = sub.add_parser(
+        "validate", help="check the data against the SHACL shapes and the source"
+    )
+    add_arguments(validate, ("base", "cache_dir"))
+    reason = sub.add_parser("reason", help="materialise OWL-RL inferences; print counts per graph")
+    add_arguments(reason, DATA_SETTINGS)
+    reason.add_argument("--no-cache", action="store_true", help="reason even if cached")
+    query = sub.add_parser("query", help="run a SPARQL query file (or - for stdin)")
+    query.add_argument("file")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_arguments(query, DATA_SETTINGS)
+    export = sub.add_parser("export", help="write the graph in an RDF format")
+    export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="turtle")
+    export.add_argument("--graph", choices=(*GRAPH_NAMES, "all"), default="all")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    add_arguments(export, ("base", "reasoner", "cache_dir"))
+    serve = sub.add_parser("serve", help="serve the SPARQL endpoint")
+    add_arguments(serve)
+    return top
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "reason": cmd_reason,
+    "query": cmd_query,
+    "export": cmd_export,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+        return COMMANDS[args.command](settings, args)
+    except (CommandError, ConfigError, RdfInputError) as exc:
+        print(f"ipkg: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

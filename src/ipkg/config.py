@@ -1,0 +1,153 @@
+"""All settings in one place: each is a CLI flag ``--name`` and an environment variable
+``IPKG_NAME``.
+
+A flag given on the command line wins over the environment, which wins over the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ipkg.namespaces import CANONICAL_BASE
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+def _default_cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "ipkg"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service and the command line can be told."""
+
+    host: str = field(default="127.0.0.1", metadata={"help": "address to listen on"})
+    port: int = field(default=8000, metadata={"help": "TCP port to listen on"})
+    data: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "RDF file to serve instead of the article graph, as FILE or GRAPH_IRI=FILE "
+            "(repeatable; Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)",
+            "repeat": True,
+        },
+    )
+    base: str = field(default=CANONICAL_BASE, metadata={"help": "base IRI of the dataset"})
+    reasoner: str = field(
+        default="owlrl",
+        metadata={"help": "OWL-RL reasoner for the article graph", "choices": ("owlrl", "none")},
+    )
+    query_timeout: float = field(
+        default=10.0, metadata={"help": "hard deadline of one query, in seconds"}
+    )
+    query_workers: int = field(
+        default=2, metadata={"help": "pre-forked processes that evaluate queries"}
+    )
+    threads: int = field(default=16, metadata={"help": "HTTP request threads"})
+    max_query_length: int = field(
+        default=20_000, metadata={"help": "longest accepted query, in characters (else 413)"}
+    )
+    max_body: int = field(
+        default=1_048_576, metadata={"help": "largest accepted request body, in bytes (else 413)"}
+    )
+    max_rows: int = field(
+        default=100_000, metadata={"help": "most result rows or triples a query may return"}
+    )
+    max_result_bytes: int = field(
+        default=32 * 1_048_576, metadata={"help": "largest serialised result, in bytes"}
+    )
+    query_memory: int = field(
+        default=1_024, metadata={"help": "memory one query may allocate, in MiB"}
+    )
+    cache_dir: Path = field(
+        default_factory=_default_cache_dir,
+        metadata={"help": "where reasoning results are cached"},
+    )
+    log_level: str = field(default="info", metadata={"help": "log level"})
+
+    def __post_init__(self) -> None:
+        for name in (
+            "port",
+            "query_workers",
+            "threads",
+            "max_query_length",
+            "max_body",
+            "max_rows",
+            "max_result_bytes",
+            "query_memory",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if self.query_timeout <= 0:
+            raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
+        if not self.base.endswith(("/", "#")):
+            raise ConfigError(f"base must end with '/' or '#', got {self.base!r}")
+
+
+def _converter(kind: Any) -> Callable[[str], Any]:
+    if kind in (int, "int"):
+        return int
+    if kind in (float, "float"):
+        return float
+    if kind in (Path, "Path"):
+        return Path
+    return str
+
+
+def _env_value(name: str, kind: Any, repeat: bool, environ: Mapping[str, str]) -> Any:
+    raw = environ.get("IPKG_" + name.upper())
+    if raw is None:
+        return None
+    convert = _converter(kind)
+    try:
+        if repeat:
+            return tuple(convert(part) for part in raw.split(os.pathsep) if part)
+        return convert(raw)
+    except ValueError as exc:
+        raise ConfigError(f"IPKG_{name.upper()}: {exc}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser, only: Sequence[str] | None = None) -> None:
+    """Adds one ``--flag`` per setting (or per named setting) to a parser."""
+    for f in fields(Settings):
+        if only is not None and f.name not in only:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        meta = f.metadata
+        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": meta.get("help", "")}
+        kwargs["help"] += f" (env IPKG_{f.name.upper()})"
+        if meta.get("repeat"):
+            kwargs["action"] = "append"
+        else:
+            kwargs["type"] = _converter(f.type)
+        if "choices" in meta:
+            kwargs["choices"] = meta["choices"]
+        parser.add_argument(flag, **kwargs)
+
+
+def settings_from(
+    args: argparse.Namespace | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Builds settings from parsed flags over ``IPKG_*`` variables over defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        repeat = bool(f.metadata.get("repeat"))
+        value = getattr(args, f.name, None) if args is not None else None
+        if value is None:
+            value = _env_value(f.name, f.type, repeat, environ)
+        elif repeat:
+            value = tuple(value)
+        if value is not None:
+            values[f.name] = value
+    try:
+        return replace(Settings(), **values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None

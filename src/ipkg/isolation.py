@@ -1,0 +1,61 @@
+"""Confinement of a query worker process: no network, bounded memory, and death with its parent.
+
+Each measure uses a Linux facility through libc; where one is not available (no privilege for a
+network namespace, say) the worker still runs, and :func:`confine` reports what held.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent() -> bool:
+    """Asks the kernel to SIGKILL this process when its parent exits."""
+    return _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def without_network() -> bool:
+    """Moves this (single-threaded) process into a new, empty network namespace.
+
+    Inside it no interface but a loopback that is down exists, so no query can open a
+    connection anywhere, whatever the engine would try. Needs root or unprivileged user
+    namespaces; returns False when neither is allowed.
+    """
+    if _libc.unshare(CLONE_NEWNET) == 0:
+        return True
+    return _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+
+
+def current_address_space() -> int:
+    """This process's virtual memory size in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def limit_memory(extra_bytes: int) -> bool:
+    """Caps this process's address space at its current size plus ``extra_bytes``: an
+    allocation past it fails, which ends the query (and, in native code, the process)."""
+    try:
+        limit = current_address_space() + extra_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def confine(memory_bytes: int) -> dict[str, bool]:
+    """Applies every measure; returns which ones held."""
+    os.environ["RUST_BACKTRACE"] = "0"  # an allocation failure prints one line, not a trace
+    return {
+        "die_with_parent": die_with_parent(),
+        "no_network": without_network(),
+        "memory_limit": limit_memory(memory_bytes),
+    }

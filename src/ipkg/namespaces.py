@@ -1,0 +1,39 @@
+"""The IRIs the dataset is built on: its base, the ontology namespace and the three graph names.
+
+The canonical base is the one written in ``data/`` and ``ontology/``; a deployment may serve the
+same data under another base (see :func:`rebase`), so nothing else hard-codes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CANONICAL_BASE = "https://ipkg.example.org/"
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """The dataset's IRIs under one base IRI (ending in ``/``)."""
+
+    base: str = CANONICAL_BASE
+
+    @property
+    def ontology(self) -> str:
+        return self.base + "ontology#"
+
+    @property
+    def instances(self) -> str:
+        return self.base + "id/"
+
+    def graph(self, name: str) -> str:
+        """The IRI of one of the dataset's named graphs: ontology, asserted or inferred."""
+        return f"{self.base}graph/{name}"
+
+    def rebase(self, iri: str) -> str:
+        """Moves an IRI written under the canonical base onto this base."""
+        if self.base != CANONICAL_BASE and iri.startswith(CANONICAL_BASE):
+            return self.base + iri[len(CANONICAL_BASE) :]
+        return iri
+
+
+GRAPH_NAMES = ("ontology", "asserted", "inferred")

@@ -1,0 +1,173 @@
+"""A pool of pre-forked processes that hold the store and evaluate queries.
+
+A Python thread cannot interrupt a running query (pyoxigraph's evaluation or a regex runs to
+its end), so every query runs in a worker process that can be killed at its deadline and has a
+bounded address space. Workers are forked by a "zygote": a single-threaded process forked once,
+while the service is still single-threaded, that holds the store and forks a fresh worker on
+request. Forking from the multi-threaded server itself would not be safe; forking from the
+zygote costs milliseconds and shares the store's memory copy-on-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import queue
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from ipkg.execution import QueryOutcome, QueryRequest, execute
+from ipkg.isolation import confine, die_with_parent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+
+
+@dataclass
+class PoolStats:
+    """Counters for monitoring."""
+
+    completed: int = 0
+    killed_at_deadline: int = 0
+    crashed: int = 0
+    busy_rejections: int = 0
+
+
+def _worker_loop(channel: socket.socket, store: ox.Store, memory_bytes: int) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    held = confine(memory_bytes)
+    conn = Connection(channel.detach())
+    conn.send_bytes(pickle.dumps(held))
+    while True:
+        try:
+            request: QueryRequest = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = execute(store, request)
+        except MemoryError:
+            outcome = QueryOutcome.error(503, "query ran out of its memory allowance")
+        conn.send_bytes(pickle.dumps(outcome))
+
+
+def _zygote_loop(control: socket.socket, store: ox.Store, memory_bytes: int) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    while control.recv(1):
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            ours.close()
+            try:
+                _worker_loop(theirs, store, memory_bytes)
+            finally:
+                os._exit(0)
+        theirs.close()
+        socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
+        ours.close()
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class WorkerPool:
+    """Runs queries in worker processes, each with a hard deadline and a memory cap.
+
+    Create it while the process is single-threaded (before the HTTP server starts threads).
+    """
+
+    def __init__(self, store: ox.Store, size: int, memory_mb: int) -> None:
+        self.size = size
+        self.stats = PoolStats()
+        self.isolation: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._control, theirs = socket.socketpair()
+        self._zygote = os.fork()
+        if self._zygote == 0:
+            self._control.close()
+            try:
+                _zygote_loop(theirs, store, memory_mb * 1_048_576)
+            finally:
+                os._exit(0)
+        theirs.close()
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        with self._lock:
+            self._control.sendall(b"s")
+            message, fds, _flags, _addr = socket.recv_fds(self._control, 32, 1)
+        if not fds:
+            raise RuntimeError("the query worker zygote has stopped")
+        worker = _Worker(int(message), Connection(fds[0]))
+        self.isolation = pickle.loads(worker.conn.recv_bytes())
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        _kill(worker.pid)
+        worker.conn.close()
+        try:
+            self._idle.put(self._spawn())
+        except (OSError, RuntimeError, EOFError):
+            log.exception("could not start a replacement query worker")
+
+    def run(
+        self, request: QueryRequest, timeout: float, started: float | None = None
+    ) -> QueryOutcome:
+        """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
+        deadline = (started if started is not None else time.monotonic()) + timeout
+        try:
+            worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+        except queue.Empty:
+            self.stats.busy_rejections += 1
+            return QueryOutcome.error(503, "every query worker is busy; try again shortly")
+        try:
+            worker.conn.send_bytes(pickle.dumps(request))
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+                self.stats.killed_at_deadline += 1
+                self._replace(worker)
+                return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
+            outcome: QueryOutcome = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.stats.crashed += 1
+            self._replace(worker)
+            return QueryOutcome.error(
+                503, "query stopped: it exceeded its memory allowance or ended its worker"
+            )
+        self.stats.completed += 1
+        self._idle.put(worker)
+        return outcome
+
+    def close(self) -> None:
+        """Stops the zygote and every idle worker."""
+        self._control.close()
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            worker.conn.close()
+            _kill(worker.pid)
+        try:
+            os.kill(self._zygote, signal.SIGKILL)
+            os.waitpid(self._zygote, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass

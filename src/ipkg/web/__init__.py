@@ -1,0 +1,1 @@
+"""The HTTP side of ipkg: the Flask app factory and one blueprint per concern."""

@@ -1,0 +1,40 @@
+"""Every error the service answers is a short text naming what is wrong: never an HTML error
+page from the framework, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def text_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A plain-text error response."""
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    response.headers.update(headers or {})
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    message = exc.description or exc.name
+    response = text_error(exc.code or 500, f"{exc.name}: {message}")
+    if exc.code == 405 and exc.response is None:
+        allowed = exc.get_headers()
+        for name, value in allowed:
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error")
+    return text_error(500, "Internal error: the server could not complete the request.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Installs the plain-text handlers on the app."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

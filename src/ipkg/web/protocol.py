@@ -1,0 +1,227 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: reading a query operation out of an HTTP request
+(GET, POST form, POST direct), choosing the result format, and answering with the outcome of
+running it in a query worker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Request, Response, request
+
+from ipkg.execution import QueryRequest
+from ipkg.formats import by_name, formats_for, kind_of_form
+from ipkg.inspection import RefusedQuery, inspect_request
+from ipkg.negotiation import choose
+from ipkg.web.errors import text_error
+from ipkg.web.service_description import service_description
+from ipkg.web.state import state
+
+blueprint = Blueprint("protocol", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT_QUERY = "application/sparql-query"
+DIRECT_UPDATE = "application/sparql-update"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type, Authorization",
+    "Access-Control-Max-Age": "86400",
+    "Access-Control-Expose-Headers": "Content-Type, Vary",
+}
+READ_ONLY = (
+    "This endpoint is read-only: SPARQL Update is disabled. "
+    "(An operator can enable authenticated updates.)"
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query or update as the protocol carries it, with its RDF dataset parameters."""
+
+    kind: str  # "query" or "update"
+    text: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+class ProtocolError(Exception):
+    """A malformed protocol request; ``status`` is the 4xx to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            400, f"{what} is not valid UTF-8 (byte {exc.start}); the protocol requires UTF-8"
+        ) from None
+
+
+def _form_fields(body: bytes) -> dict[str, list[str]]:
+    text = _decode(body, "the form body")
+    try:
+        return parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(
+            400, "the form body has a percent-encoded value that is not UTF-8"
+        ) from None
+
+
+def _url_fields(req: Request) -> dict[str, list[str]]:
+    raw = req.query_string
+    try:
+        return parse_qs(raw.decode("ascii", "strict"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(
+            400, "the URL query string is not valid percent-encoded UTF-8"
+        ) from None
+
+
+def _one(fields: dict[str, list[str]], name: str) -> str | None:
+    values = fields.get(name, [])
+    if len(values) > 1:
+        raise ProtocolError(400, f"the request has {len(values)} '{name}' parameters; send one")
+    return values[0] if values else None
+
+
+def _charset_is_utf8(req: Request) -> None:
+    charset = req.mimetype_params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"charset {charset} is not supported; send UTF-8")
+
+
+def read_operation(req: Request) -> Operation | None:
+    """The query or update in a request, or None for a GET without one (service description)."""
+    url = _url_fields(req)
+    fields = dict(url)
+    if req.method == "POST":
+        mimetype = req.mimetype
+        if not mimetype:
+            raise ProtocolError(
+                400, f"POST needs a Content-Type: {FORM}, {DIRECT_QUERY} or {DIRECT_UPDATE}"
+            )
+        _charset_is_utf8(req)
+        if mimetype == FORM:
+            for name, values in _form_fields(req.get_data()).items():
+                fields[name] = fields.get(name, []) + values
+        elif mimetype in (DIRECT_QUERY, DIRECT_UPDATE):
+            kind = "query" if mimetype == DIRECT_QUERY else "update"
+            if kind in url:
+                raise ProtocolError(
+                    400, f"a direct POST carries the {kind} in its body, not also in the URL"
+                )
+            fields[kind] = [_decode(req.get_data(), f"the {kind} body")]
+        else:
+            raise ProtocolError(
+                415,
+                f"unsupported Content-Type {mimetype}; use {FORM}, "
+                f"{DIRECT_QUERY} or {DIRECT_UPDATE}",
+            )
+    query, update = _one(fields, "query"), _one(fields, "update")
+    if query is not None and update is not None:
+        raise ProtocolError(400, "the request has both a query and an update; send one")
+    if update is not None and req.method == "GET":
+        raise ProtocolError(400, "SPARQL Update must be sent with POST, not GET")
+    if query is None and update is None:
+        if req.method == "POST":
+            raise ProtocolError(400, "the POST request has no 'query' or 'update' parameter")
+        return None
+    if update is not None:
+        return Operation("update", update, (), ())
+    return Operation(
+        "query",
+        query or "",
+        tuple(fields.get("default-graph-uri", [])),
+        tuple(fields.get("named-graph-uri", [])),
+    )
+
+
+def query_request(
+    operation: Operation, form: str | None, format_key: str, has_from: bool
+) -> QueryRequest:
+    """The worker's view of a protocol query: text, format, dataset and caps."""
+    settings = state().settings
+    given = bool(operation.default_graphs or operation.named_graphs)
+    return QueryRequest(
+        query=operation.text,
+        format_key=format_key,
+        default_graphs=operation.default_graphs if given else None,
+        named_graphs=operation.named_graphs if given else None,
+        union_default_graph=not has_from,
+        max_rows=settings.max_rows,
+        max_bytes=settings.max_result_bytes,
+    )
+
+
+def _chosen_format(kind: str, req: Request):
+    override = req.args.get("format") or req.args.get("output")
+    if override:
+        chosen = by_name(override, kind)
+        if chosen is None:
+            names = ", ".join(f.key for f in formats_for(kind))
+            raise ProtocolError(
+                406, f"format={override} cannot carry this {kind} result (available: {names})"
+            )
+        return chosen
+    chosen = choose(req.headers.get("Accept"), formats_for(kind))
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in formats_for(kind))
+        raise ProtocolError(
+            406,
+            f"none of the Accept header's media types can carry this "
+            f"{kind} result; available: {offered}",
+        )
+    return chosen
+
+
+def answer_query(operation: Operation, started: float) -> Response:
+    """Runs a query operation and turns its outcome into the HTTP response."""
+    settings = state().settings
+    if len(operation.text) > settings.max_query_length:
+        raise ProtocolError(
+            413,
+            f"the query has {len(operation.text)} characters; "
+            f"the limit is {settings.max_query_length}",
+        )
+    inspection = inspect_request(operation.text)
+    if inspection.form == "UPDATE":
+        raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
+    fmt = _chosen_format(kind_of_form(inspection.form), request)
+    job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
+    outcome = state().pool.run(job, settings.query_timeout, started)
+    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
+    response.headers["X-Result-Count"] = str(outcome.rows)
+    return response
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    """The SPARQL 1.1 Protocol endpoint (and its service description on a bare GET)."""
+    started = time.monotonic()
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    try:
+        operation = read_operation(request)
+        if operation is None:
+            return service_description(request)
+        if operation.kind == "update":
+            inspect_request(operation.text)
+            return text_error(403, READ_ONLY)
+        return answer_query(operation, started)
+    except ProtocolError as exc:
+        return text_error(exc.status, str(exc))
+    except RefusedQuery as exc:
+        return text_error(exc.status, str(exc))
+
+
+@blueprint.after_request
+def _protocol_headers(response: Response) -> Response:
+    response.headers.update(CORS_HEADERS)
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,41 @@
+"""Shared fixtures: real servers on 127.0.0.1 (see ``servers.py``) and the test data paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from servers import RunningServer, start_server
+
+TESTS = Path(__file__).resolve().parent
+W3C = TESTS / "w3c"
+W3C_GRAPH_BASE = "http://kasei.us/2009/09/sparql/data/"
+
+
+def w3c_data_args() -> list[str]:
+    """``--data`` arguments that preload the W3C protocol test graphs under their names."""
+    return [
+        arg
+        for n in (1, 2, 3)
+        for arg in ("--data", f"{W3C_GRAPH_BASE}data{n}.rdf={W3C / f'data{n}.nt'}")
+    ]
+
+
+@pytest.fixture(scope="session")
+def article_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """ipkg serving the embedded article graph with default settings."""
+    server = start_server(tmp_path_factory.mktemp("article"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """ipkg serving the W3C protocol test graphs, with a short deadline for hostile tests."""
+    server = start_server(
+        tmp_path_factory.mktemp("w3c"), [*w3c_data_args(), "--query-timeout", "3"]
+    )
+    yield server
+    server.stop()
