@@ -11,6 +11,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ from ipkg.config import ConfigError, Settings, add_arguments, settings_from
 from ipkg.dataset import article_quads, graph_sizes, served_store, store_of
 from ipkg.execution import QueryRequest, execute, run_query
 from ipkg.inspection import RefusedQuery, inspect_request
-from ipkg.loading import RdfInputError
+from ipkg.loading import RdfInputError, read_quads
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sources import ArticleSources
 from ipkg.terms import rdflib_graph
@@ -41,20 +42,26 @@ class CommandError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
-def _article_quads(settings: Settings, reasoner: str | None = None) -> list[ox.Quad]:
+def _sources(args: argparse.Namespace) -> ArticleSources:
+    sources = ArticleSources.embedded()
+    facts = getattr(args, "facts", None)
+    return replace(sources, facts=Path(facts)) if facts else sources
+
+
+def _article_quads(
+    settings: Settings, sources: ArticleSources, reasoner: str | None = None
+) -> list[ox.Quad]:
     cache = InferenceCache(settings.cache_dir)
-    return article_quads(
-        ArticleSources.embedded(), Namespaces(settings.base), reasoner or settings.reasoner, cache
-    )
+    return article_quads(sources, Namespaces(settings.base), reasoner or settings.reasoner, cache)
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
-    sources = ArticleSources.embedded()
-    quads = _article_quads(settings, reasoner="none")
+    sources = _sources(args)
+    quads = _article_quads(settings, sources, reasoner="none")
     ns = Namespaces(settings.base)
     ontology = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("ontology"))
     asserted = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("asserted"))
-    shapes = rdflib_graph(ox.parse(path=sources.shapes, format=ox.RdfFormat.TURTLE))
+    shapes = rdflib_graph(read_quads(sources.shapes))
     violations = shacl_violations(asserted, shapes, ontology)
     violations += quote_violations(asserted, sources.article.read_text(encoding="utf-8"))
     for violation in violations:
@@ -63,8 +70,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
         print(f"ipkg: {len(violations)} violation(s) in {sources.facts}", file=sys.stderr)
         return 1
     print(
-        f"OK: {len(asserted)} asserted triples conform to the shapes; every quote matches "
-        f"{sources.article.name}"
+        f"OK: {len(asserted)} asserted triples in {sources.facts.name} conform to the shapes; "
+        f"every quote matches {sources.article.name}"
     )
     return 0
 
@@ -73,7 +80,7 @@ def cmd_reason(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.no_cache:
         settings = Settings(**{**settings.__dict__, "cache_dir": Path("/nonexistent/ipkg")})
-    sizes = graph_sizes(store_of(_article_quads(settings)))
+    sizes = graph_sizes(store_of(_article_quads(settings, _sources(args))))
     ns = Namespaces(settings.base)
     for name in GRAPH_NAMES:
         print(f"{name:10} {sizes.get(ns.graph(name), 0):8d} triples  <{ns.graph(name)}>")
@@ -147,7 +154,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     ns = Namespaces(settings.base)
-    quads = _article_quads(settings)
+    quads = _article_quads(settings, _sources(args))
     wanted = GRAPH_NAMES if args.graph == "all" else (args.graph,)
     names = {ns.graph(g) for g in wanted}
     chosen = [q for q in quads if q.graph_name.value in names]
@@ -178,9 +185,11 @@ def parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="check the data against the SHACL shapes and the source"
     )
+    validate.add_argument("facts", nargs="?", help="facts file (default: data/triples.ttl)")
     add_arguments(validate, ("base", "cache_dir"))
     reason = sub.add_parser("reason", help="materialise OWL-RL inferences; print counts per graph")
     add_arguments(reason, DATA_SETTINGS)
+    reason.add_argument("facts", nargs="?", help="facts file (default: data/triples.ttl)")
     reason.add_argument("--no-cache", action="store_true", help="reason even if cached")
     query = sub.add_parser("query", help="run a SPARQL query file (or - for stdin)")
     query.add_argument("file")

@@ -7,6 +7,7 @@ network namespace, say) the worker still runs, and :func:`confine` reports what 
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import os
 import resource
 import signal
@@ -53,7 +54,9 @@ def limit_memory(extra_bytes: int) -> bool:
 
 def confine(memory_bytes: int) -> dict[str, bool]:
     """Applies every measure; returns which ones held."""
-    os.environ["RUST_BACKTRACE"] = "0"  # an allocation failure prints one line, not a trace
+    # An allocation failure ends the worker by design: say so in one line, not a trace.
+    os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()
     return {
         "die_with_parent": die_with_parent(),
         "no_network": without_network(),
