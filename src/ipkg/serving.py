@@ -3,6 +3,8 @@ hand queries to the pre-forked query workers, with graceful shutdown on SIGTERM.
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 import pyoxigraph as ox
@@ -43,7 +45,17 @@ class IpkgServer(BaseApplication):
         return create_app(self.settings, (self.store, self.title))
 
 
+def _access_log_as_json_lines() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("ipkg.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
+
+
 def serve(settings: Settings, store: ox.Store, title: str) -> None:
     """Serves ``store`` until SIGTERM or SIGINT. The store is built before gunicorn starts, so a
     bad input fails with a clear message here and worker restarts reuse it."""
+    _access_log_as_json_lines()
     IpkgServer(settings, store, title).run()

@@ -12,7 +12,7 @@ from ipkg.config import Settings
 from ipkg.dataset import graph_sizes, served_store
 from ipkg.namespaces import Namespaces
 from ipkg.pool import WorkerPool
-from ipkg.web import health, protocol
+from ipkg.web import health, observability, protocol
 from ipkg.web.errors import register_error_handlers
 from ipkg.web.state import EXTENSION_KEY, ServiceState
 
@@ -57,6 +57,7 @@ def create_app(
         union_size=distinct_triples(store),
     )
     app.extensions[EXTENSION_KEY] = service
+    service.metrics = observability.install(app, service)
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(health.blueprint)
     register_error_handlers(app)

@@ -8,6 +8,7 @@ import pyoxigraph as ox
 from flask import current_app
 
 from ipkg.config import Settings
+from ipkg.metrics import Metrics
 from ipkg.namespaces import Namespaces
 from ipkg.pool import WorkerPool
 
@@ -25,6 +26,7 @@ class ServiceState:
     graph_sizes: dict[str, int] = field(default_factory=dict)
     title: str = "ipkg"
     union_size: int = 0
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def triple_count(self) -> int:

@@ -1,0 +1,87 @@
+"""What operators see: one JSON access-log line per request, and ``/metrics`` in Prometheus
+format (requests by route and status, latency, queries stopped at the deadline, graph size)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+
+from flask import Blueprint, Flask, Response, g, request
+
+from ipkg.metrics import Metrics
+from ipkg.web.state import ServiceState, state
+
+blueprint = Blueprint("observability", __name__)
+access_log = logging.getLogger("ipkg.access")
+
+
+def _query_hash() -> str | None:
+    text = request.args.get("query")
+    if text is None and request.mimetype == "application/sparql-query":
+        text = request.get_data(as_text=True)
+    elif text is None and request.mimetype == "application/x-www-form-urlencoded":
+        text = request.form.get("query")
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else None
+
+
+def _start_timer() -> None:
+    g.ipkg_started = time.perf_counter()
+
+
+def _record(response: Response) -> Response:
+    elapsed = time.perf_counter() - g.get("ipkg_started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else "(unmatched)"
+    state().metrics.observe(request.method, route, response.status_code, elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 3),
+            "query_hash": _query_hash(),
+            "rows": int(response.headers.get("X-Result-Count", 0) or 0) or None,
+        }
+        access_log.info(json.dumps(entry, separators=(",", ":")))
+    return response
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    return Response(
+        state().metrics.exposition(), content_type="text/plain; version=0.0.4; charset=utf-8"
+    )
+
+
+def install(app: Flask, service: ServiceState) -> Metrics:
+    """Wires the timer, the access log and the gauges into the app."""
+    metrics = Metrics()
+    stats = service.pool.stats
+    metrics.gauge(
+        "ipkg_queries_completed_total", "Queries answered by a worker.", lambda: stats.completed
+    )
+    metrics.gauge(
+        "ipkg_queries_killed_total",
+        "Queries stopped at their deadline.",
+        lambda: stats.killed_at_deadline,
+    )
+    metrics.gauge(
+        "ipkg_query_workers_lost_total",
+        "Workers that ended mid-query (memory cap).",
+        lambda: stats.crashed,
+    )
+    metrics.gauge(
+        "ipkg_queries_rejected_busy_total",
+        "Queries refused: every worker busy.",
+        lambda: stats.busy_rejections,
+    )
+    metrics.gauge(
+        "ipkg_graph_triples",
+        "Distinct triples in the union default graph.",
+        lambda: service.triple_count,
+    )
+    app.before_request(_start_timer)
+    app.after_request(_record)
+    app.register_blueprint(blueprint)
+    return metrics
