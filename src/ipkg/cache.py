@@ -46,6 +46,18 @@ class InferenceCache:
         except (OSError, SyntaxError):
             return None
 
+    def is_marked(self, key: str) -> bool:
+        """True if :meth:`mark` was called for ``key`` (e.g. "these inputs validated")."""
+        return (self.directory / f"ok-{key}").exists()
+
+    def mark(self, key: str) -> None:
+        """Remembers that ``key`` passed a check; skipped silently if the cache is unwritable."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            (self.directory / f"ok-{key}").touch()
+        except OSError:
+            return
+
     def put(self, key: str, triples: Iterable[ox.Triple]) -> None:
         """Stores triples atomically; a cache that cannot be written is skipped silently."""
         try:

@@ -18,14 +18,19 @@ import pyoxigraph as ox
 
 from ipkg.cache import InferenceCache
 from ipkg.config import ConfigError, Settings, add_arguments, settings_from
-from ipkg.dataset import article_quads, graph_sizes, served_store, store_of
+from ipkg.dataset import (
+    InvalidData,
+    article_quads,
+    check_article,
+    graph_sizes,
+    served_store,
+    store_of,
+)
 from ipkg.execution import QueryRequest, execute, run_query
 from ipkg.inspection import RefusedQuery, inspect_request
-from ipkg.loading import RdfInputError, read_quads
+from ipkg.loading import RdfInputError
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sources import ArticleSources
-from ipkg.terms import rdflib_graph
-from ipkg.validation import quote_violations, shacl_violations
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -57,18 +62,11 @@ def _article_quads(
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     sources = _sources(args)
-    quads = _article_quads(settings, sources, reasoner="none")
     ns = Namespaces(settings.base)
-    ontology = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("ontology"))
-    asserted = rdflib_graph(q for q in quads if q.graph_name.value == ns.graph("asserted"))
-    shapes = rdflib_graph(read_quads(sources.shapes))
-    violations = shacl_violations(asserted, shapes, ontology)
-    violations += quote_violations(asserted, sources.article.read_text(encoding="utf-8"))
-    for violation in violations:
-        print(violation)
-    if violations:
-        print(f"ipkg: {len(violations)} violation(s) in {sources.facts}", file=sys.stderr)
-        return 1
+    quads = _article_quads(settings, sources, reasoner="none")
+    ontology = [q for q in quads if q.graph_name.value == ns.graph("ontology")]
+    asserted = [q for q in quads if q.graph_name.value == ns.graph("asserted")]
+    check_article(sources, ontology, asserted, cache=None)
     print(
         f"OK: {len(asserted)} asserted triples in {sources.facts.name} conform to the shapes; "
         f"every quote matches {sources.article.name}"
@@ -220,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
         return COMMANDS[args.command](settings, args)
+    except InvalidData as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except (CommandError, ConfigError, RdfInputError) as exc:
         print(f"ipkg: error: {exc}", file=sys.stderr)
         return 1

@@ -71,6 +71,9 @@ class Settings:
         metadata={"help": "where reasoning results are cached"},
     )
     log_level: str = field(default="info", metadata={"help": "log level"})
+    watch: bool = field(
+        default=False, metadata={"help": "reload when a data file changes", "flag": True}
+    )
 
     def __post_init__(self) -> None:
         for name in (
@@ -91,7 +94,18 @@ class Settings:
             raise ConfigError(f"base must end with '/' or '#', got {self.base!r}")
 
 
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
 def _converter(kind: Any) -> Callable[[str], Any]:
+    if kind in (bool, "bool"):
+        return _boolean
     if kind in (int, "int"):
         return int
     if kind in (float, "float"):
@@ -123,7 +137,10 @@ def add_arguments(parser: argparse.ArgumentParser, only: Sequence[str] | None = 
         meta = f.metadata
         kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": meta.get("help", "")}
         kwargs["help"] += f" (env IPKG_{f.name.upper()})"
-        if meta.get("repeat"):
+        if meta.get("flag"):
+            kwargs["action"] = "store_const"
+            kwargs["const"] = True
+        elif meta.get("repeat"):
             kwargs["action"] = "append"
         else:
             kwargs["type"] = _converter(f.type)

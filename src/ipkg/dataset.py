@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -15,11 +16,12 @@ from ipkg.namespaces import Namespaces
 from ipkg.reasoning import inferred_triples
 from ipkg.sources import ArticleSources
 from ipkg.terms import map_iris, oxigraph_quads, rdflib_graph
+from ipkg.validation import Violation, article_violations
 
 log = logging.getLogger(__name__)
 
 
-def article_graph_quads(path, graph: str, namespaces: Namespaces) -> list[ox.Quad]:
+def article_graph_quads(path: Path, graph: str, namespaces: Namespaces) -> list[ox.Quad]:
     """The triples of one of the article's files, rebased, in the named graph ``graph``."""
     return [map_iris(q, namespaces.rebase) for q in read_quads(path, graph)]
 
@@ -45,15 +47,52 @@ def inferred_quads(
     return quads
 
 
+class InvalidData(ValueError):
+    """The data breaks its shapes or misquotes its source; the message lists every violation."""
+
+    def __init__(self, source: Path, violations: Sequence[Violation]) -> None:
+        lines = "\n".join(f"  {v}" for v in violations)
+        super().__init__(f"{source}: {len(violations)} violation(s)\n{lines}")
+        self.violations = list(violations)
+
+
+def check_article(
+    sources: ArticleSources,
+    ontology: Sequence[ox.Quad],
+    asserted: Sequence[ox.Quad],
+    cache: InferenceCache | None,
+) -> None:
+    """Raises :class:`InvalidData` unless the facts conform to the shapes and quote the article
+    exactly. A passing set of inputs is remembered in the cache and not checked again."""
+    files = (*sources.inputs(), sources.shapes, sources.article)
+    key = cache_key((p.read_bytes() for p in files), base="", reasoner="shacl")
+    if cache and cache.is_marked(key):
+        return
+    violations = article_violations(
+        rdflib_graph(ontology),
+        rdflib_graph(asserted),
+        rdflib_graph(read_quads(sources.shapes)),
+        sources.article.read_text(encoding="utf-8"),
+    )
+    if violations:
+        raise InvalidData(sources.facts, violations)
+    if cache:
+        cache.mark(key)
+
+
 def article_quads(
     sources: ArticleSources,
     namespaces: Namespaces,
     reasoner: str = "owlrl",
     cache: InferenceCache | None = None,
+    validate: bool = False,
 ) -> list[ox.Quad]:
-    """The article dataset: ontology, asserted facts and (unless reasoner is 'none') inferences."""
+    """The article dataset: ontology, asserted facts and (unless reasoner is 'none') inferences.
+    With ``validate``, data that breaks the shapes or misquotes the article is refused."""
     ontology = article_graph_quads(sources.ontology, namespaces.graph("ontology"), namespaces)
     asserted = article_graph_quads(sources.facts, namespaces.graph("asserted"), namespaces)
+    if validate:
+        check_article(sources, ontology, asserted, cache)
     if reasoner == "none":
         return ontology + asserted
     key = cache_key(
@@ -98,5 +137,6 @@ def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, 
         namespaces,
         reasoner=settings.reasoner,
         cache=InferenceCache(settings.cache_dir),
+        validate=True,
     )
     return store_of(quads), "ipkg: China's IP talent (China IP News, 2024-07-03)"

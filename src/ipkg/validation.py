@@ -72,3 +72,10 @@ def quote_violations(data: rdflib.Graph, source_text: str) -> list[Violation]:
             continue
         violations.append(Violation(_text(target) or "?", str(OA.exact), message))
     return sorted(violations, key=lambda v: v.focus)
+
+
+def article_violations(
+    ontology: rdflib.Graph, asserted: rdflib.Graph, shapes: rdflib.Graph, source_text: str
+) -> list[Violation]:
+    """Everything wrong with the article graph: SHACL results, then mismatched quotes."""
+    return shacl_violations(asserted, shapes, ontology) + quote_violations(asserted, source_text)
