@@ -71,6 +71,12 @@ class Settings:
         metadata={"help": "where reasoning results are cached"},
     )
     log_level: str = field(default="info", metadata={"help": "log level"})
+    rate_limit: float = field(
+        default=0.0, metadata={"help": "requests per second per client (0: no limit)"}
+    )
+    rate_burst: float = field(
+        default=20.0, metadata={"help": "requests a client may burst above the rate limit"}
+    )
     watch: bool = field(
         default=False, metadata={"help": "reload when a data file changes", "flag": True}
     )
@@ -88,6 +94,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if self.rate_limit < 0 or self.rate_burst < 1:
+            raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:
             raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
         if not self.base.endswith(("/", "#")):

@@ -98,6 +98,7 @@ class WorkerPool:
         self.stats = PoolStats()
         self.isolation: dict[str, bool] = {}
         self._lock = threading.Lock()
+        self._stats_lock = threading.Lock()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._control, theirs = socket.socketpair()
         self._zygote = os.fork()
@@ -134,27 +135,39 @@ class WorkerPool:
     ) -> QueryOutcome:
         """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                self._count("busy_rejections")
+                return QueryOutcome.error(503, "every query worker is busy; try again shortly")
+            try:
+                worker.conn.send_bytes(pickle.dumps(request))
+            except OSError:  # it died while idle (killed from outside): use another
+                self._replace(worker)
+                continue
+            return self._await(worker, deadline, timeout)
+
+    def _await(self, worker: _Worker, deadline: float, timeout: float) -> QueryOutcome:
         try:
-            worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
-        except queue.Empty:
-            self.stats.busy_rejections += 1
-            return QueryOutcome.error(503, "every query worker is busy; try again shortly")
-        try:
-            worker.conn.send_bytes(pickle.dumps(request))
             if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
-                self.stats.killed_at_deadline += 1
+                self._count("killed_at_deadline")
                 self._replace(worker)
                 return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
             outcome: QueryOutcome = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError):
-            self.stats.crashed += 1
+            self._count("crashed")
             self._replace(worker)
             return QueryOutcome.error(
-                503, "query stopped: it exceeded its memory allowance or ended its worker"
+                503, "query stopped: it exceeded its memory allowance or its worker ended"
             )
-        self.stats.completed += 1
+        self._count("completed")
         self._idle.put(worker)
         return outcome
+
+    def _count(self, name: str) -> None:
+        with self._stats_lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
 
     def close(self) -> None:
         """Stops the zygote and every idle worker."""

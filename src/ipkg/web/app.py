@@ -12,7 +12,7 @@ from ipkg.config import Settings
 from ipkg.dataset import graph_sizes, served_store
 from ipkg.namespaces import Namespaces
 from ipkg.pool import WorkerPool
-from ipkg.web import health, observability, protocol
+from ipkg.web import health, limits, observability, protocol
 from ipkg.web.errors import register_error_handlers
 from ipkg.web.state import EXTENSION_KEY, ServiceState
 
@@ -58,6 +58,7 @@ def create_app(
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
+    limits.install(app, settings.rate_limit, settings.rate_burst)
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(health.blueprint)
     register_error_handlers(app)

@@ -9,6 +9,7 @@ import logging
 import time
 
 from flask import Blueprint, Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 from ipkg.metrics import Metrics
 from ipkg.web.state import ServiceState, state
@@ -19,10 +20,13 @@ access_log = logging.getLogger("ipkg.access")
 
 def _query_hash() -> str | None:
     text = request.args.get("query")
-    if text is None and request.mimetype == "application/sparql-query":
-        text = request.get_data(as_text=True)
-    elif text is None and request.mimetype == "application/x-www-form-urlencoded":
-        text = request.form.get("query")
+    try:
+        if text is None and request.mimetype == "application/sparql-query":
+            text = request.get_data(as_text=True)
+        elif text is None and request.mimetype == "application/x-www-form-urlencoded":
+            text = request.form.get("query")
+    except HTTPException:  # a body over --max-body: already answered 413, nothing to hash
+        return None
     return hashlib.sha256(text.encode()).hexdigest()[:16] if text else None
 
 
