@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from servers import RunningServer, start_server
 
 TESTS = Path(__file__).resolve().parent

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from servers import RunningServer, start_server
 
 TRIPLE = "<http://x/s{n}> <http://x/p> <http://x/o{n}> .\n"
