@@ -48,13 +48,17 @@ def parse_accept(header: str) -> list[MediaRange]:
     return ranges
 
 
-def _quality(ranges: list[MediaRange], media_types: list[str]) -> float:
+def _quality(ranges: list[MediaRange], media_type: str, aliases: list[str]) -> float:
+    """The q the ranges give a format. An alias counts only when named exactly: a wildcard
+    such as ``text/*`` must not select a format sent as ``application/...`` through its
+    ``text/xml`` alias."""
     best_specificity, best_q = -1, 0.0
     for media_range in ranges:
-        for media_type in media_types:
-            specificity = media_range.matches(media_type)
-            if specificity > best_specificity:
-                best_specificity, best_q = specificity, media_range.q
+        specificity = media_range.matches(media_type)
+        if any(media_range.matches(alias) == 2 for alias in aliases):
+            specificity = 2
+        if specificity > best_specificity:
+            best_specificity, best_q = specificity, media_range.q
     return best_q if best_specificity >= 0 else 0.0
 
 
@@ -68,7 +72,7 @@ def choose(accept: str | None, candidates: list[ResultFormat]) -> ResultFormat |
     best_q = 0.0
     for candidate in candidates:
         aliases = [m for m, keys in SYNONYMS.items() if candidate.key in keys]
-        q = _quality(ranges, [candidate.media_type, *aliases])
+        q = _quality(ranges, candidate.media_type, aliases)
         if q > best_q:
             best, best_q = candidate, q
     return best

@@ -156,6 +156,7 @@ def query_request(
         union_default_graph=not has_from,
         max_rows=settings.max_rows,
         max_bytes=settings.max_result_bytes,
+        base_iri=request.base_url,
     )
 
 
