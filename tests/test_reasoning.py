@@ -1,5 +1,6 @@
 """OWL-RL derives what the ontology implies, and the clean-up drops what is not about the data."""
 
+import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -55,3 +56,66 @@ def test_noise_rules_match_what_owlrl_adds():
     assert is_noise((EX.University, RDFS.subClassOf, EX.University))
     assert is_noise((OWL.Thing, RDF.type, OWL.Class))
     assert not is_noise((EX.a, OWL.sameAs, EX.b))
+
+
+# The article's ontology and facts: the inferences the article needs ---------------------------
+
+IPKG = rdflib.Namespace("https://ipkg.example.org/ontology#")
+ID = rdflib.Namespace("https://ipkg.example.org/id/")
+ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+
+
+@pytest.fixture(scope="module")
+def article_inferences() -> rdflib.Graph:
+    from ipkg.sources import ArticleSources
+
+    sources = ArticleSources.embedded()
+    return inferred_triples(
+        rdflib.Graph().parse(sources.ontology), rdflib.Graph().parse(sources.facts)
+    )
+
+
+def test_article_universities_are_institutions_and_organisations(article_inferences):
+    inferred = article_inferences
+    for university in (ID["tsinghua-university"], ID["tongji-university"]):
+        assert (university, RDF.type, IPKG.Institution) in inferred
+        assert (university, RDF.type, ORG.Organization) in inferred
+
+
+def test_article_post_holders_are_persons_and_posts_are_posts(article_inferences):
+    inferred = article_inferences
+    assert (ID["zhang-zhicheng"], RDF.type, IPKG.Person) not in inferred  # asserted already
+    post = ID["post/tsinghua-school-of-law-dean"]
+    assert (post, IPKG.heldBy, ID["zhou-guangquan"]) in inferred
+    assert (ID["zhou-guangquan"], ORG.holds, post) in inferred
+
+
+def test_article_works_for_holds_through_sub_organisations(article_inferences):
+    inferred = article_inferences
+    assert (ID["zhang-zhicheng"], IPKG.worksFor, ID["cnipa-personnel-department"]) in inferred
+    assert (ID["zhang-zhicheng"], IPKG.worksFor, ID.cnipa) in inferred
+    assert (ID["zhou-guangquan"], IPKG.worksFor, ID["tsinghua-university"]) in inferred
+    assert (ID["zhou-guangquan"], ORG.memberOf, ID["tsinghua-university"]) in inferred
+    assert (ID["cai-xin"], IPKG.worksFor, ID.cnipa) not in inferred
+
+
+def test_article_inverse_links_are_derived(article_inferences):
+    inferred = article_inferences
+    assert (ID.cnipa, IPKG.hasPart, ID["cnipa-personnel-department"]) in inferred
+    assert (ID["tongji-university"], IPKG.hosts, ID["wipo-tongji-ip-masters-program"]) in inferred
+    assert (ID.wipo, IPKG.partnerIn, ID["wipo-tongji-ip-masters-program"]) in inferred
+    assert (ID["hub/shanghai"], IPKG.hubIncludes, ID["tongji-university"]) in inferred
+
+
+def test_the_holder_of_a_post_is_inferred_a_person_and_the_post_a_post():
+    from ipkg.sources import ArticleSources
+
+    ontology = rdflib.Graph().parse(ArticleSources.embedded().ontology)
+    facts = rdflib.Graph().parse(
+        data="<urn:x> <https://ipkg.example.org/ontology#holdsPost> <urn:post> .",
+        format="turtle",
+    )
+    inferred = inferred_triples(ontology, facts)
+    assert (rdflib.URIRef("urn:x"), RDF.type, IPKG.Person) in inferred
+    assert (rdflib.URIRef("urn:post"), RDF.type, IPKG.Post) in inferred
+    assert (rdflib.URIRef("urn:post"), IPKG.heldBy, rdflib.URIRef("urn:x")) in inferred
