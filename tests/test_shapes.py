@@ -162,3 +162,26 @@ def test_ipkg_validate_reports_a_turtle_syntax_error_with_line_and_column(tmp_pa
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert f"{facts}:2:" in done.stderr
+
+
+def test_unusable_shapes_give_one_violation_not_an_exception():
+    data = rdflib.Graph().parse(data="<http://example.org/a> a <http://example.org/C> .")
+    broken_shapes = rdflib.Graph().parse(
+        data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
+        'ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount "x" ] .',
+        format="turtle",
+    )
+    violations = shacl_violations(data, broken_shapes)
+    assert [v.focus for v in violations] == ["shapes"]
+    assert "minCount" in violations[0].message
+
+
+def test_a_missing_shapes_file_is_named_in_an_input_error(tmp_path):
+    from dataclasses import replace
+
+    from ipkg.dataset import check_article
+    from ipkg.loading import RdfInputError
+
+    sources = replace(SOURCES, shapes=tmp_path / "gone.ttl")
+    with pytest.raises(RdfInputError, match="gone.ttl: no such file"):
+        check_article(sources, [], [], cache=None)

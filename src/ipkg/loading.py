@@ -78,16 +78,20 @@ def parse_bytes(
         raise RdfInputError(f"{source}: {exc}") from None
 
 
-def read_quads(path: Path, graph: str | None = None) -> list[ox.Quad]:
-    """Parses one RDF file; its triples go into ``graph`` (or the default graph)."""
-    fmt = format_of(path)
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, or an :class:`RdfInputError` naming it."""
     try:
-        content = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise RdfInputError(f"{path}: no such file") from None
     except OSError as exc:
         raise RdfInputError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_bytes(content, fmt, str(path), graph)
+
+
+def read_quads(path: Path, graph: str | None = None) -> list[ox.Quad]:
+    """Parses one RDF file; its triples go into ``graph`` (or the default graph)."""
+    fmt = format_of(path)
+    return parse_bytes(read_input(path), fmt, str(path), graph)
 
 
 def _into(quad: ox.Quad, graph: ox.NamedNode | None) -> ox.Quad:

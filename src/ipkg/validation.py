@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pyshacl
 import rdflib
+from pyshacl.errors import ReportableRuntimeError
 from rdflib.namespace import SH
 
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
@@ -26,6 +27,11 @@ class Violation:
         return f"{self.severity}: {where}: {self.message}"
 
 
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else "unusable shapes graph"
+
+
 def _text(node: rdflib.term.Node | None) -> str | None:
     return None if node is None else node.n3() if isinstance(node, rdflib.BNode) else str(node)
 
@@ -34,9 +40,14 @@ def shacl_violations(
     data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None
 ) -> list[Violation]:
     """The SHACL results of validating ``data`` (with the class hierarchy of ``ontology``)."""
-    _conforms, report, _text_report = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
-    )
+    try:
+        _conforms, report, text_report = pyshacl.validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
+        )
+    except ReportableRuntimeError as exc:  # the shapes themselves are broken
+        return [Violation("shapes", None, _first_line(exc.message))]
+    if not isinstance(report, rdflib.Graph):  # pyshacl returned a failure, not a report
+        return [Violation("shapes", None, _first_line(str(text_report)))]
     violations = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         severity = report.value(result, SH.resultSeverity)
