@@ -168,7 +168,8 @@ def test_unusable_shapes_give_one_violation_not_an_exception():
     data = rdflib.Graph().parse(data="<http://example.org/a> a <http://example.org/C> .")
     broken_shapes = rdflib.Graph().parse(
         data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .\n"
-        'ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount "x" ] .',
+        "ex:S a sh:NodeShape ; sh:targetClass ex:C ;"
+        ' sh:property [ sh:path ex:p ; sh:minCount "x" ] .',
         format="turtle",
     )
     violations = shacl_violations(data, broken_shapes)
@@ -183,5 +184,5 @@ def test_a_missing_shapes_file_is_named_in_an_input_error(tmp_path):
     from ipkg.loading import RdfInputError
 
     sources = replace(SOURCES, shapes=tmp_path / "gone.ttl")
-    with pytest.raises(RdfInputError, match="gone.ttl: no such file"):
+    with pytest.raises(RdfInputError, match=r"gone\.ttl: no such file"):
         check_article(sources, [], [], cache=None)
