@@ -98,21 +98,26 @@ def run_query(store: ox.Store, request: QueryRequest):
     return store.query(request.query, **options)
 
 
+def serialised(result, request: QueryRequest) -> QueryOutcome:
+    """The 200 outcome carrying a query result (boolean, solutions or triples) in the
+    requested format; raises ResultTooLarge past the caps."""
+    fmt = BY_KEY[request.format_key]
+    if isinstance(result, ox.QueryBoolean | bool):
+        return QueryOutcome(200, write_boolean(fmt, bool(result)), fmt.content_type, 1)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = ([solution[v] for v in variables] for solution in result)
+        body, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
+    else:
+        prefixes = {**COMMON_PREFIXES, **request.prefixes}
+        body, count = write_graph(fmt, result, request.max_rows, request.max_bytes, prefixes)
+    return QueryOutcome(200, body, fmt.content_type, count)
+
+
 def execute(store: ox.Store, request: QueryRequest) -> QueryOutcome:
     """Runs a query and serialises its result, turning every failure into an HTTP outcome."""
-    fmt = BY_KEY[request.format_key]
     try:
-        result = run_query(store, request)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryOutcome(200, write_boolean(fmt, bool(result)), fmt.content_type, 1)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = ([solution[v] for v in variables] for solution in result)
-            body, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
-        else:
-            prefixes = {**COMMON_PREFIXES, **request.prefixes}
-            body, count = write_graph(fmt, result, request.max_rows, request.max_bytes, prefixes)
-        return QueryOutcome(200, body, fmt.content_type, count)
+        return serialised(run_query(store, request), request)
     except SyntaxError as exc:
         return QueryOutcome.error(400, f"SPARQL syntax error: {short(str(exc))}")
     except ResultTooLarge as exc:
@@ -121,5 +126,7 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryOutcome:
         )
     except MemoryError:
         return QueryOutcome.error(503, "query ran out of its memory allowance")
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
+        # of a variable the query does not project) must not end the worker.
         return QueryOutcome.error(400, f"query failed: {exc}")
