@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 # Bump when the clean-up rules in reasoning.py change what is kept.
-REASONING_REVISION = "1"
+REASONING_REVISION = "2"
 
 
 def cache_key(inputs: Iterable[bytes], *, base: str, reasoner: str) -> str:

@@ -24,10 +24,11 @@ import pyoxigraph as ox
 from gunicorn.app.base import BaseApplication
 
 from ipkg.config import Settings
-from ipkg.dataset import InvalidData, served_store
+from ipkg.dataset import InvalidData
 from ipkg.loading import DataSpec, RdfInputError
 from ipkg.namespaces import Namespaces
 from ipkg.sources import ArticleSources
+from ipkg.stores import Store, StoreError, opened_store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def watch(paths: list[Path], on_change: Callable[[], None], interval: float = 1.
 class IpkgServer(BaseApplication):
     """gunicorn, configured from :class:`Settings` instead of its own command line."""
 
-    def __init__(self, settings: Settings, store: ox.Store, title: str) -> None:
+    def __init__(self, settings: Settings, store: ox.Store | Store, title: str) -> None:
         self.settings = settings
         self.store = store
         self.title = title
@@ -83,6 +84,9 @@ class IpkgServer(BaseApplication):
             "loglevel": self.settings.log_level,
             "preload_app": False,
             "control_socket_disable": True,
+            # gunicorn's largest request line (default 4094): longer GET queries reach the app,
+            # which answers 414 in plain text past --max-query-length.
+            "limit_request_line": 8190,
             "when_ready": self._when_ready,
         }
         for key, value in options.items():
@@ -104,9 +108,9 @@ class IpkgServer(BaseApplication):
     def reload(self) -> None:
         """Called by gunicorn on SIGHUP, in the master, before it replaces the worker."""
         try:
-            self.store, self.title = served_store(self.settings, Namespaces(self.settings.base))
+            self.store, self.title = opened_store(self.settings, Namespaces(self.settings.base))
             log.info("reload: new data loaded")
-        except (RdfInputError, InvalidData, OSError) as exc:
+        except (RdfInputError, InvalidData, OSError, StoreError) as exc:
             log.error("reload refused, still serving the last good data: %s", exc)
         super().reload()
 
@@ -125,7 +129,7 @@ def _access_log_as_json_lines() -> None:
     access.propagate = False
 
 
-def serve(settings: Settings, store: ox.Store, title: str) -> None:
+def serve(settings: Settings, store: ox.Store | Store, title: str) -> None:
     """Serves ``store`` until SIGTERM or SIGINT. The store is built before gunicorn starts, so a
     bad input fails with a clear message here and worker restarts reuse it."""
     _access_log_as_json_lines()

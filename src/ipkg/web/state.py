@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from flask import current_app
@@ -27,6 +29,10 @@ class ServiceState:
     title: str = "ipkg"
     union_size: int = 0
     metrics: Metrics = field(default_factory=Metrics)
+    # The ipkg.stores.Store behind ``pool`` (memory, disk or remote). After a write, ``store``
+    # is a new object (the new data, or an empty marker for disk and remote stores).
+    backend: Any = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def triple_count(self) -> int:

@@ -1,0 +1,74 @@
+"""The stores the service can run on, chosen by ``--store``: ``memory`` (the default),
+``disk:PATH`` (persistent, built once) or ``sparql+http://…`` (a remote SPARQL 1.1 store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipkg.cache import cache_key
+from ipkg.config import Settings
+from ipkg.dataset import served_store
+from ipkg.loading import DataSpec
+from ipkg.namespaces import GRAPH_NAMES, Namespaces
+from ipkg.sources import ArticleSources
+from ipkg.stores.base import DEFAULT_GRAPH, Store, StoreError
+from ipkg.stores.disk import DiskStore
+from ipkg.stores.memory import MemoryStore
+from ipkg.stores.remote import Endpoint, RemoteStore
+
+__all__ = ["DEFAULT_GRAPH", "DiskStore", "MemoryStore", "RemoteStore", "Store", "StoreError"]
+
+ARTICLE_TITLE = "ipkg: China's IP talent (China IP News, 2024-07-03)"
+
+
+def input_files(settings: Settings) -> list[Path]:
+    """Every file whose content decides what the store holds."""
+    queries = sorted(Path(settings.queries).glob("*.rq")) if settings.queries else []
+    if settings.data:
+        return [DataSpec.parse(text).path for text in settings.data] + queries
+    sources = ArticleSources.embedded()
+    return [*sources.inputs(), sources.shapes, sources.article, *queries]
+
+
+def input_key(settings: Settings) -> str:
+    """A hash of the inputs and of every setting that changes what is built from them."""
+    files = input_files(settings)
+    names = "\0".join([*settings.data, *(str(p) for p in files)])
+    contents = [names.encode(), *(path.read_bytes() for path in files)]
+    return cache_key(contents, base=settings.base, reasoner=settings.reasoner)
+
+
+def dataset_graphs(settings: Settings, namespaces: Namespaces) -> list[str]:
+    """The named graphs the dataset lives in (what a remote store's queries name)."""
+    if settings.data:
+        return sorted({spec.graph for spec in map(DataSpec.parse, settings.data) if spec.graph})
+    return [namespaces.graph(name) for name in (*GRAPH_NAMES, "queries")]
+
+
+def remote_store(settings: Settings, namespaces: Namespaces) -> RemoteStore:
+    """The remote store ``settings.store`` names, with the dataset's graphs."""
+    endpoint = Endpoint.parse(
+        settings.store, user=settings.store_user or None, password=settings.store_password or None
+    )
+    return RemoteStore(endpoint, dataset_graphs(settings, namespaces), timeout=60)
+
+
+def opened_store(settings: Settings, namespaces: Namespaces) -> tuple[Store, str]:
+    """The store ``--store`` names, ready to start, and the title of its dataset."""
+    if settings.store.startswith("disk:"):
+        path = Path(settings.store[len("disk:") :]).expanduser()
+        store = DiskStore.opened(
+            path, input_key(settings), lambda: served_store(settings, namespaces)[0]
+        )
+        return store, title_of(settings)
+    if settings.store.startswith("sparql+"):
+        return remote_store(settings, namespaces), title_of(settings)
+    store, title = served_store(settings, namespaces)
+    return MemoryStore(store), title
+
+
+def title_of(settings: Settings) -> str:
+    """The title served_store gives the same dataset."""
+    if settings.data:
+        return "ipkg: " + ", ".join(DataSpec.parse(text).path.name for text in settings.data)
+    return ARTICLE_TITLE
