@@ -1,0 +1,517 @@
+"""The saved-query API: ``GET /api/queries`` lists the saved queries and
+``GET /api/queries/<name>[.ext]`` runs one with typed, bound parameters, in the format the
+extension or ``Accept`` asks for, a page at a time, answered from an in-memory cache (with
+``ETag`` and ``304``) that belongs to the store and so is emptied by a reload."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from ipkg.binding import BindingError, substitutions
+from ipkg.execution import QueryOutcome, QueryRequest
+from ipkg.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
+from ipkg.inspection import inspect_request
+from ipkg.namespaces import COMMON_PREFIXES
+from ipkg.negotiation import choose
+from ipkg.savedqueries import Catalogue, SavedQuery, read_catalogue
+from ipkg.serialization import ResultTooLarge, write_solutions
+from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
+from ipkg.web.errors import text_error
+from ipkg.web.state import ServiceState, state
+
+blueprint = Blueprint("api", __name__)
+
+EXTENSION_KEY = "ipkg.api"
+HTML = ResultFormat("html", "text/html", frozenset(), "html")
+CATALOGUE_JSON = ResultFormat("catalogue", "application/json", frozenset(), "json")
+API_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Link, X-Result-Count, X-Total-Count",
+}
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = tuple[Term | None, ...]
+
+
+class ApiError(Exception):
+    """A request the API refuses; ``status`` is the 4xx to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """The whole result of a SELECT: its variables and rows, in order."""
+
+    variables: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response ready to send again: body, type, and the headers that go with it."""
+
+    body: bytes
+    content_type: str
+    etag: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class LruCache:
+    """A bounded, thread-safe map that forgets the least recently used entry first and counts
+    its hits and misses."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class ApiState:
+    """The catalogue and the result caches of one app, that is of one store."""
+
+    catalogue: Catalogue
+    store: ox.Store
+    answers: LruCache = field(default_factory=lambda: LruCache(1024))
+    results: LruCache = field(default_factory=lambda: LruCache(256))
+
+    def follow(self, store: ox.Store) -> None:
+        """Empties the caches when the data served is no longer the data they were filled from."""
+        if store is not self.store:
+            self.answers.clear()
+            self.results.clear()
+            self.store = store
+
+
+def api_state() -> ApiState:
+    """The API state of the app handling the current request."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+# Reading the request -----------------------------------------------------------------------
+
+
+def _split_name(name: str, catalogue: Catalogue) -> tuple[SavedQuery, str | None]:
+    query = catalogue.get(name)
+    extension = None
+    if query is None and "." in name:
+        stem, _, extension = name.rpartition(".")
+        query = catalogue.get(stem)
+    if query is None:
+        known = ", ".join(catalogue.names) or "none"
+        raise ApiError(404, f"no saved query named '{name}' (saved queries: {known})")
+    return query, extension
+
+
+def _format(query: SavedQuery, extension: str | None) -> ResultFormat:
+    candidates = [*formats_for(kind_of_form(query.form)), HTML]
+    if extension is not None:
+        for candidate in candidates:
+            if candidate.extension == extension.lower():
+                return candidate
+        offered = ", ".join("." + c.extension for c in candidates)
+        raise ApiError(404, f"'{query.name}' has no .{extension} form (available: {offered})")
+    chosen = choose(request.headers.get("Accept"), candidates)
+    if chosen is None:
+        offered = ", ".join(c.media_type for c in candidates)
+        raise ApiError(406, f"the Accept header allows none of: {offered}")
+    return chosen
+
+
+def _page(query: SavedQuery, given: dict[str, list[str]]) -> int:
+    values = given.get("page", [])
+    if not values:
+        return 1
+    if query.pagination is None:
+        raise ApiError(400, f"parameter 'page': '{query.name}' is not paginated")
+    if len(values) > 1 or not re.fullmatch(r"[0-9]{1,9}", values[0]) or int(values[0]) < 1:
+        raise ApiError(400, "parameter 'page': expected one page number: 1, 2, 3, ...")
+    return int(values[0])
+
+
+# Running the query ---------------------------------------------------------------------------
+
+
+def _job(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryRequest:
+    settings = state().settings
+    return QueryRequest(
+        query=query.text,
+        format_key=format_key,
+        union_default_graph=not inspect_request(query.text).has_dataset_clause,
+        max_rows=settings.max_rows,
+        max_bytes=settings.max_result_bytes,
+        substitutions=bindings,
+    )
+
+
+def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryOutcome:
+    service = state()
+    outcome = service.pool.run(
+        _job(query, format_key, bindings), service.settings.query_timeout, time.monotonic()
+    )
+    if outcome.status != 200:
+        raise ApiError(outcome.status, outcome.body.decode("utf-8", "replace"))
+    return outcome
+
+
+def _term(value: dict[str, str]) -> Term:
+    kind = value.get("type")
+    if kind == "uri":
+        return ox.NamedNode(value["value"])
+    if kind == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    if "datatype" in value:
+        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
+    return ox.Literal(value["value"])
+
+
+def solutions_of(body: bytes) -> Solutions:
+    """The rows of a SPARQL JSON result, as terms."""
+    document = json.loads(body)
+    variables = tuple(document["head"]["vars"])
+    rows = tuple(
+        tuple(_term(b[v]) if v in b else None for v in variables)
+        for b in document["results"]["bindings"]
+    )
+    return Solutions(variables, rows)
+
+
+def _solutions(query: SavedQuery, bindings: dict[str, str]) -> Solutions:
+    cache = api_state().results
+    key = (query.name, tuple(sorted(bindings.items())))
+    cached = cache.get(key)
+    if isinstance(cached, Solutions):
+        return cached
+    solutions = solutions_of(_run(query, "json", bindings).body)
+    cache.put(key, solutions)
+    return solutions
+
+
+def _graph(query: SavedQuery, bindings: dict[str, str]) -> list[ox.Triple]:
+    body = _run(query, "ntriples", bindings).body
+    return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+
+# Writing the answer --------------------------------------------------------------------------
+
+
+def site_root() -> str:
+    """Where this site's pages are: ``--public-base`` when set, else root-relative ``/``."""
+    return getattr(state().settings, "public_base", "") or "/"
+
+
+def iri_href(iri: str, base: str, root: str = "/") -> str | None:
+    """Where a link to an IRI goes: its page on this site (under ``root``) when it is under
+    the dataset base, the IRI itself when it is http(s), else nowhere."""
+    if iri.startswith(base):
+        return root + iri[len(base) :]
+    if iri.startswith(("http://", "https://")):
+        return iri
+    return None
+
+
+def short_iri(iri: str) -> str:
+    """An IRI written with a common prefix when one fits."""
+    for prefix, namespace in COMMON_PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def cell(term: Term | None, base: str, root: str = "/") -> dict[str, str | None]:
+    """What a table cell shows for a term."""
+    if term is None:
+        return {"kind": "unbound", "text": ""}
+    if isinstance(term, ox.NamedNode):
+        return {"kind": "iri", "text": term.value, "href": iri_href(term.value, base, root)}
+    if isinstance(term, ox.BlankNode):
+        return {"kind": "bnode", "text": "_:" + term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"kind": "literal", "text": term.value, "lang": term.language}
+        datatype = term.datatype.value
+        shown = None if datatype.endswith("#string") else short_iri(datatype)
+        numeric = datatype in NUMERIC_DATATYPES
+        return {"kind": "number" if numeric else "literal", "text": term.value, "type": shown}
+    return {"kind": "literal", "text": str(term)}
+
+
+def _etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def _page_query(number: int) -> str:
+    """The request's query string with ``page`` set to ``number``."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return urlencode([*args, ("page", str(number))])
+
+
+def _link_header(page: int, last: int) -> str:
+    def url(number: int) -> str:
+        return request.base_url + "?" + _page_query(number)
+
+    links = [(1, "first")]
+    if page > 1:
+        links.append((page - 1, "prev"))
+    if page < last:
+        links.append((page + 1, "next"))
+    links.append((last, "last"))
+    return ", ".join(f'<{url(n)}>; rel="{rel}"' for n, rel in links)
+
+
+def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
+    suffix = "?" + urlencode(list(request.args.items(multi=True))) if request.args else ""
+    return [
+        (f.extension, url_for("api.saved_query", name=f"{query.name}.{f.extension}") + suffix)
+        for f in formats_for(kind_of_form(query.form))
+        if f.key in ("json", "xml", "csv", "tsv", "turtle", "jsonld", "ntriples")
+    ]
+
+
+def _html(query: SavedQuery, **context) -> bytes:
+    page = render_template(
+        "api_result.html",
+        service=state(),
+        query=query,
+        given=request.args,
+        formats=_format_links(query),
+        pager_args=_page_query,
+        **context,
+    )
+    return page.encode("utf-8")
+
+
+def _select_answer(
+    query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int
+) -> Answer:
+    solutions = _solutions(query, bindings)
+    total = len(solutions.rows)
+    rows: Sequence[Row] = solutions.rows
+    headers = [("X-Total-Count", str(total))]
+    last = 1
+    if query.pagination:
+        last = max(1, math.ceil(total / query.pagination))
+        if page > last:
+            raise ApiError(404, f"page {page} is past the last page ({last})")
+        start = (page - 1) * query.pagination
+        rows = rows[start : start + query.pagination]
+        headers.append(("Link", _link_header(page, last)))
+    headers.append(("X-Result-Count", str(len(rows))))
+    if fmt is HTML:
+        base = state().namespaces.base
+        show_chart = "statistics" in query.tags
+        body = _html(
+            query,
+            variables=solutions.variables,
+            rows=[[cell(t, base, site_root()) for t in row] for row in rows],
+            chart=Markup(chart_for(solutions.variables, rows) or "") if show_chart else "",
+            page=page,
+            last=last,
+            total=total,
+        )
+    else:
+        settings = state().settings
+        try:
+            body, _count = write_solutions(
+                fmt, solutions.variables, rows, settings.max_rows, settings.max_result_bytes
+            )
+        except ResultTooLarge as exc:
+            raise ApiError(400, str(exc)) from None
+    return Answer(body, fmt.content_type, _etag(body), tuple(headers))
+
+
+def _ask_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
+    if fmt is HTML:
+        value = json.loads(_run(query, "json", bindings).body)["boolean"]
+        body = _html(query, boolean=value)
+    else:
+        body = _run(query, fmt.key, bindings).body
+    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", "1"),))
+
+
+def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
+    if fmt is HTML:
+        base = state().namespaces.base
+        triples = _graph(query, bindings)
+        root = site_root()
+        rows = [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
+        body = _html(
+            query, variables=("subject", "predicate", "object"), rows=rows, total=len(rows)
+        )
+        count = len(rows)
+    else:
+        outcome = _run(query, fmt.key, bindings)
+        body, count = outcome.body, outcome.rows
+    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", str(count)),))
+
+
+def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int) -> Answer:
+    """The response to a call, from the cache when the same call was answered before."""
+    api = api_state()
+    api.follow(state().store)
+    # Links in the answer (Link header, HTML pager) repeat the request's host and arguments.
+    spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))))
+    key = (query.name, fmt.key, tuple(sorted(bindings.items())), page, spelled)
+    cached = api.answers.get(key)
+    if isinstance(cached, Answer):
+        return cached
+    kind = kind_of_form(query.form)
+    if kind == SOLUTIONS:
+        fresh = _select_answer(query, fmt, bindings, page)
+    elif kind == GRAPH:
+        fresh = _graph_answer(query, fmt, bindings)
+    else:
+        fresh = _ask_answer(query, fmt, bindings)
+    api.answers.put(key, fresh)
+    return fresh
+
+
+def _response(found: Answer) -> Response:
+    response = Response(found.body, content_type=found.content_type)
+    for name, value in found.headers:
+        response.headers[name] = value
+    response.set_etag(found.etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+# Routes --------------------------------------------------------------------------------------
+
+
+def entry(query: SavedQuery) -> dict:
+    """A saved query as the catalogue lists it."""
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "tags": list(query.tags),
+        "form": query.form,
+        "pagination": query.pagination,
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "description": p.description,
+                "default": p.default,
+                "allowed": list(p.allowed),
+            }
+            for p in query.params
+        ],
+        "url": url_for("api.saved_query", name=query.name),
+        "formats": [f.extension for f in formats_for(kind_of_form(query.form))] + ["html"],
+        "sparql": query.sparql,
+    }
+
+
+@blueprint.get("/api/queries")
+@blueprint.get("/api/queries.<extension>")
+def catalogue(extension: str | None = None) -> Response:
+    """Every saved query, as JSON or as an HTML page."""
+    if extension not in (None, "json", "html"):
+        return text_error(404, f"the catalogue has no .{extension} form (available: .json, .html)")
+    if extension is None:
+        chosen = choose(request.headers.get("Accept"), [CATALOGUE_JSON, HTML])
+        if chosen is None:
+            return text_error(406, "the catalogue is available as application/json or text/html")
+        extension = "html" if chosen is HTML else "json"
+    queries = api_state().catalogue.queries
+    if extension == "html":
+        page = render_template("api_catalogue.html", service=state(), queries=queries)
+        response = Response(page, content_type="text/html; charset=utf-8")
+    else:
+        body = {
+            "queries": [entry(q) for q in queries],
+            "openapi": url_for("openapi.openapi_document"),
+        }
+        response = current_app.json.response(body)
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/api/queries/<name>")
+def saved_query(name: str) -> Response:
+    """Runs a saved query with the parameters of the URL."""
+    try:
+        query, extension = _split_name(name, api_state().catalogue)
+        fmt = _format(query, extension)
+        given = request.args.to_dict(flat=False)
+        page = _page(query, given)
+        reserved = ("page",) if query.pagination else ()
+        bindings = substitutions(query, given, reserved)
+        return _response(answer(query, fmt, bindings, page))
+    except BindingError as exc:
+        return text_error(400, str(exc))
+    except ApiError as exc:
+        return text_error(exc.status, str(exc))
+
+
+@blueprint.after_request
+def _api_headers(response: Response) -> Response:
+    response.headers.update(API_HEADERS)
+    response.vary.add("Accept")
+    return response
+
+
+def install(app: Flask, service: ServiceState) -> None:
+    """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
+    api = ApiState(read_catalogue(service.settings.queries), service.store)
+    app.extensions[EXTENSION_KEY] = api
+    service.metrics.gauge(
+        "ipkg_api_cache_hits_total",
+        "Saved-query calls answered from the cache.",
+        lambda: api.answers.hits,
+    )
+    service.metrics.gauge(
+        "ipkg_api_cache_misses_total",
+        "Saved-query calls that ran the query (or rendered a cached result).",
+        lambda: api.answers.misses,
+    )
+    service.metrics.gauge(
+        "ipkg_api_cache_entries",
+        "Responses held in the saved-query cache.",
+        lambda: len(api.answers),
+    )
+    app.register_blueprint(blueprint)
