@@ -1,0 +1,156 @@
+"""Downloads of the dataset (``/export/``): the asserted, inferred, ontology and complete graphs
+in every dump format, with ``ETag`` (``If-None-Match`` answers 304) and gzip when the client
+accepts it; the project's JSON-LD context at ``/context.jsonld``."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from ipkg.describe import Runner
+from ipkg.export import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
+from ipkg.web.resources import pool_runner
+from ipkg.web.state import state
+
+blueprint = Blueprint("export", __name__)
+CACHE_KEY = "ipkg.export"
+NAMED = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+DEFAULT_ONLY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One dump, ready to send: its bytes, their gzip and an entity tag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+@dataclass
+class DumpCache:
+    """Dumps already written for the current data (kept on the app, dropped when it changes)."""
+
+    version: tuple = ()
+    dumps: dict[tuple[str, str], Dump] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def data_version() -> tuple:
+    """Changes whenever the served data does (a write replaces the store, changes counts)."""
+    service = state()
+    return (id(service.store), service.union_size, tuple(sorted(service.graph_sizes.items())))
+
+
+def graph_names() -> list[str]:
+    """The dumps this service offers: each named graph under ``<base>graph/``, and complete."""
+    prefix = state().namespaces.graph("")
+    names = sorted(g[len(prefix) :] for g in state().graph_sizes if g.startswith(prefix))
+    return [*[n for n in names if n and "/" not in n], "complete"]
+
+
+def quads_of(run: Runner, graph: str) -> list[ox.Quad]:
+    """The quads of a dump (every graph for ``complete``), read through the query workers."""
+    if graph == "complete":
+        quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in run(NAMED, {})]
+        return quads + [ox.Quad(r["s"], r["p"], r["o"]) for r in run(DEFAULT_ONLY, {})]
+    g = ox.NamedNode(state().namespaces.graph(graph))
+    return [ox.Quad(r["s"], r["p"], r["o"], g) for r in run(NAMED, {"g": g})]
+
+
+def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
+    cache: DumpCache = current_app.extensions.setdefault(CACHE_KEY, DumpCache())
+    version = data_version()
+    with cache.lock:
+        if cache.version != version:
+            cache.version, cache.dumps = version, {}
+        found = cache.dumps.get((graph, fmt.key))
+    if found is not None:
+        return found
+    body = dump(quads_of(pool_runner(), graph), fmt, state().namespaces)
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    made = Dump(body, gzip.compress(body, 6, mtime=0), digest)
+    with cache.lock:
+        if cache.version == version:
+            cache.dumps[(graph, fmt.key)] = made
+    return made
+
+
+def accepts_gzip() -> bool:
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def _not_found(what: str) -> Response:
+    graphs = ", ".join(graph_names())
+    extensions = ", ".join(f.extension for f in DUMP_FORMATS)
+    return Response(
+        f"Not found: {what}. Dumps are /export/GRAPH.EXT with GRAPH one of {graphs} "
+        f"and EXT one of {extensions}.\n",
+        404,
+        mimetype="text/plain",
+    )
+
+
+@blueprint.get("/export/<name>")
+def export_file(name: str) -> Response:
+    """One dump, e.g. ``/export/complete.ttl``."""
+    graph, _, ext = name.partition(".")
+    if graph not in graph_names():
+        return _not_found(f"no graph named {graph!r}")
+    fmt = BY_EXTENSION.get(ext)
+    if fmt is None:
+        return _not_found(f"no dump format with extension {ext!r}")
+    made = cached_dump(graph, fmt)
+    zipped = accepts_gzip()
+    etag = made.etag + ("-gzip" if zipped else "")
+    headers = {
+        "ETag": f'"{etag}"',
+        "Cache-Control": "public, max-age=300",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.if_none_match.contains(etag):
+        response = Response(status=304, headers=headers)
+    else:
+        body = made.gzipped if zipped else made.body
+        response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
+        if zipped:
+            response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+@blueprint.get("/export/")
+def export_index() -> Response:
+    """The list of dumps."""
+    sizes = state().graph_sizes
+    ns = state().namespaces
+    graphs = graph_names()
+    counts = {g: sizes.get(ns.graph(g), 0) for g in graphs if g != "complete"}
+    counts["complete"] = state().triple_count
+    html = render_template("export.html", graphs=graphs, formats=DUMP_FORMATS, counts=counts)
+    return Response(html, content_type="text/html; charset=utf-8")
+
+
+@blueprint.get("/context.jsonld")
+def jsonld_context() -> Response:
+    """The JSON-LD context the dumps are compacted with."""
+    body = json.dumps(context(state().namespaces), indent=1) + "\n"
+    return Response(
+        body,
+        content_type="application/ld+json; charset=utf-8",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3600"},
+    )

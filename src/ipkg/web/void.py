@@ -1,0 +1,134 @@
+"""The VoID description of the dataset (``/.well-known/void``, RFC 5785 and the VoID guide):
+triple counts per graph, classes and properties with their partitions, example resources,
+dumps, the SPARQL endpoint, licence and source. Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from ipkg.describe import Runner, prefixes
+from ipkg.export import BY_KEY, DUMP_FORMATS, dump
+from ipkg.negotiation import choose
+from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
+from ipkg.web.state import state
+
+blueprint = Blueprint("void", __name__)
+
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
+CHOICES = [*RDF_CHOICES, HTML]
+
+CLASSES = "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c"
+PROPERTIES = """SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }
+GROUP BY ?p ORDER BY ?p"""
+DISTINCT = """SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
+WHERE { ?s ?p ?o }"""
+ENTITIES = """SELECT ?space (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  ?x ?p ?o . FILTER(isIRI(?x) && STRSTARTS(STR(?x), ?space)) } GROUP BY ?space"""
+EXAMPLES = """SELECT ?c (MIN(STR(?x)) AS ?example) WHERE {
+  VALUES ?c { ipkg:Person ipkg:GovernmentAgency ipkg:University ipkg:Statistic ipkg:Article }
+  ?x a ?c . FILTER(isIRI(?x)) } GROUP BY ?c"""
+LICENCE = """SELECT ?licence WHERE {
+  { ?x a owl:Ontology } UNION { ?x a ipkg:Article } ?x dcterms:license ?licence } LIMIT 1"""
+SOURCE = """SELECT ?source WHERE {
+  { ?x a ipkg:Article . BIND(?x AS ?source) } UNION { ?x a ipkg:Article ; dcterms:source ?source }
+}"""
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+
+def void_triples(run: Runner) -> list[ox.Triple]:
+    """The VoID description, built from counts the query workers make."""
+    service = state()
+    ns = service.namespaces
+    head = prefixes(ns) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+    me = ox.NamedNode(absolute(".well-known/void") + "#dataset")
+    triples: list[ox.Triple] = []
+
+    def add(s, p: str, o) -> None:
+        triples.append(ox.Triple(s, ox.NamedNode(p), o))
+
+    add(me, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
+    add(me, DCTERMS + "title", ox.Literal(service.title, language="en"))
+    add(
+        me,
+        DCTERMS + "description",
+        ox.Literal(
+            "Facts of one China IP News article (2024-07-03) on China's intellectual-property "
+            "talent, with sentence-level provenance, an OWL ontology and OWL 2 RL inferences.",
+            language="en",
+        ),
+    )
+    for row in run(head + LICENCE, {}):
+        add(me, DCTERMS + "license", row["licence"])
+    for row in run(head + SOURCE, {}):
+        add(me, DCTERMS + "source", row["source"])
+    add(me, VOID + "sparqlEndpoint", ox.NamedNode(absolute("sparql")))
+    add(me, VOID + "rootResource", ox.NamedNode(absolute("id/")))
+    add(me, VOID + "uriSpace", ox.Literal(ns.base))
+    add(me, VOID + "feature", ox.NamedNode("http://www.w3.org/ns/formats/Turtle"))
+    for fmt in DUMP_FORMATS:
+        add(me, VOID + "dataDump", ox.NamedNode(absolute(f"export/complete.{fmt.extension}")))
+    add(me, VOID + "triples", _integer(service.triple_count))
+    for row in run(DISTINCT, {}):
+        add(me, VOID + "distinctSubjects", _integer(int(row["subjects"].value)))
+        add(me, VOID + "distinctObjects", _integer(int(row["objects"].value)))
+    for row in run(ENTITIES, {"space": ox.Literal(ns.base)}):
+        add(me, VOID + "entities", _integer(int(row["n"].value)))
+    for vocabulary in (ns.ontology, "http://www.w3.org/ns/org#", "http://www.w3.org/ns/prov#"):
+        add(me, VOID + "vocabulary", ox.NamedNode(vocabulary))
+    for row in run(head + EXAMPLES, {}):
+        add(me, VOID + "exampleResource", ox.NamedNode(row["example"].value))
+    classes = run(CLASSES, {})
+    add(me, VOID + "classes", _integer(len(classes)))
+    for i, row in enumerate(classes):
+        part = ox.BlankNode(f"class{i}")
+        add(me, VOID + "classPartition", part)
+        add(part, VOID + "class", row["c"])
+        add(part, VOID + "entities", _integer(int(row["n"].value)))
+    properties = run(PROPERTIES, {})
+    add(me, VOID + "properties", _integer(len(properties)))
+    for i, row in enumerate(properties):
+        part = ox.BlankNode(f"property{i}")
+        add(me, VOID + "propertyPartition", part)
+        add(part, VOID + "property", row["p"])
+        add(part, VOID + "triples", _integer(int(row["n"].value)))
+    for name in ("ontology", "asserted", "inferred"):
+        size = service.graph_sizes.get(ns.graph(name))
+        if size is None:
+            continue
+        subset = ox.NamedNode(absolute(".well-known/void") + "#" + name)
+        add(me, VOID + "subset", subset)
+        add(subset, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
+        add(subset, DCTERMS + "title", ox.Literal(f"the {name} graph", language="en"))
+        add(subset, SD_NAME.value, ox.NamedNode(ns.graph(name)))
+        add(subset, VOID + "triples", _integer(size))
+        for fmt in DUMP_FORMATS:
+            add(subset, VOID + "dataDump", ox.NamedNode(absolute(f"export/{name}.{fmt.extension}")))
+    return triples
+
+
+@blueprint.get("/.well-known/void")
+def void() -> Response:
+    """The dataset's VoID description, by Accept (Turtle when anything goes)."""
+    fmt = choose(request.headers.get("Accept"), CHOICES)
+    if fmt is None:
+        return not_acceptable(CHOICES)
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_runner())]
+    turtle = dump(quads, BY_KEY["turtle"], state().namespaces)
+    if fmt is HTML:
+        html = render_template("void.html", turtle=turtle.decode("utf-8"))
+        response = Response(html, content_type="text/html; charset=utf-8")
+    else:
+        chosen = BY_KEY[fmt.key]
+        body = turtle if chosen.key == "turtle" else dump(quads, chosen, state().namespaces)
+        response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")
+    return response
