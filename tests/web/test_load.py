@@ -1,0 +1,59 @@
+"""The short version of the load test (``bench/load.py``, same code): the realistic mix at 16
+connections for 10 s, quiet and with a hostile query every second, on the article graph. It
+asserts no errors and no query worker lost, never timings."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from servers import RunningServer, start_server
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+from harness import ROOT, saved_queries  # noqa: E402
+from load import Scenario, discover, run_scenario  # noqa: E402
+
+WORKERS = 4
+DEADLINE = 2.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    args = ["--query-workers", str(WORKERS), "--query-timeout", str(DEADLINE)]
+    running = start_server(tmp_path_factory.mktemp("load"), args)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def scenario(server: RunningServer) -> Scenario:
+    mix = discover(server.url, saved_queries(ROOT / "queries"))
+    assert mix.groups["ad-hoc SPARQL"], "the mix has no ad-hoc queries"
+    return run_scenario(
+        server, mix, connections=16, duration=10, warmup=2, workers=WORKERS, hostile=True
+    )
+
+
+def test_quiet_load_has_no_errors(scenario: Scenario):
+    quiet = scenario.phase("quiet").result
+    assert quiet.total().count > 0
+    assert quiet.errors == 0, quiet.failure_summary()
+
+
+def test_load_with_a_hostile_query_every_second_has_no_errors(scenario: Scenario):
+    attacked = scenario.phase("hostile").result
+    assert attacked.total(exclude=["hostile"]).count > 0
+    assert attacked.by_kind["hostile"].count >= 5
+    # Every request errs on nothing; each hostile query was stopped at its deadline (503).
+    assert attacked.errors == 0, attacked.failure_summary()
+
+
+def test_no_query_worker_is_lost_after_the_attack(scenario: Scenario, server: RunningServer):
+    assert scenario.workers_after == WORKERS
+    assert scenario.metrics["ipkg_queries_killed_total"] >= 5
+    assert server.process.poll() is None
