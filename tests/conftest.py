@@ -39,3 +39,37 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
     )
     yield server
     server.stop()
+
+
+QUERIES_FIXTURE = TESTS / "web" / "queries_fixture"
+
+
+@pytest.fixture(scope="session")
+def saved_queries_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """ipkg serving the saved-query fixtures (tests/web/queries_fixture) over their small data."""
+    server = start_server(
+        tmp_path_factory.mktemp("saved-queries"),
+        ["--data", str(QUERIES_FIXTURE / "data.ttl"), "--queries", str(QUERIES_FIXTURE)],
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def w3c_update_token() -> str:
+    """The bearer token of ``w3c_update_server``."""
+    return "w3c-update-token"
+
+
+@pytest.fixture(scope="module")
+def w3c_update_server(
+    tmp_path_factory: pytest.TempPathFactory, w3c_update_token: str
+) -> Iterator[RunningServer]:
+    """ipkg serving the W3C protocol test graphs with authenticated updates enabled."""
+    server = start_server(
+        tmp_path_factory.mktemp("w3c-update"),
+        [*w3c_data_args(), "--query-timeout", "3"],
+        env={"IPKG_UPDATE_TOKEN": w3c_update_token},
+    )
+    yield server
+    server.stop()

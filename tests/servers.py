@@ -49,12 +49,16 @@ class RunningServer:
 
 
 def start_server(
-    tmp: Path, args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 60
+    tmp: Path, args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 300
 ) -> RunningServer:
     """Starts ``ipkg serve`` with extra ``args``; returns once it is ready."""
     port = free_port()
     log = tmp / f"server-{port}.log"
-    environment = {**os.environ, "IPKG_CACHE_DIR": str(tmp / "cache"), **(env or {})}
+    # One inference/validation cache for every server of the test session (tmp's parent is the
+    # session's base temp dir): it is keyed by the inputs' hash, so sharing it is safe, and only
+    # the first server pays for SHACL validation and OWL-RL reasoning.
+    cache = tmp.parent / "ipkg-cache"
+    environment = {**os.environ, "IPKG_CACHE_DIR": str(cache), **(env or {})}
     command = [sys.executable, "-m", "ipkg", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -68,8 +72,29 @@ def start_server(
         try:
             if requests.get(server.url + "/readyz", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting
             pass
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"ipkg serve was not ready after {timeout} s:\n{server.output()}")
+
+
+def descendants(pid: int) -> dict[int, int]:
+    """Every process below ``pid`` with its depth (1: child, 2: grandchild, …)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    found: dict[int, int] = {}
+    frontier = [(pid, 0)]
+    while frontier:
+        current, depth = frontier.pop()
+        for child in children.get(current, []):
+            found[child] = depth + 1
+            frontier.append((child, depth + 1))
+    return found

@@ -26,11 +26,14 @@ from ipkg.dataset import (
     served_store,
     store_of,
 )
+from ipkg.diagram import add_diagram_parser, cmd_diagram
 from ipkg.execution import QueryRequest, execute, run_query
 from ipkg.inspection import RefusedQuery, inspect_request
 from ipkg.loading import RdfInputError
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sources import ArticleSources
+from ipkg.stores import StoreError, opened_store, remote_store
+from ipkg.stores.remote import pushed
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -39,6 +42,14 @@ EXPORT_FORMATS = {
     "xml": ox.RdfFormat.RDF_XML,
     "trig": ox.RdfFormat.TRIG,
     "nquads": ox.RdfFormat.N_QUADS,
+}
+EXPORT_KEYS = {
+    "turtle": "turtle",
+    "json-ld": "jsonld",
+    "nt": "ntriples",
+    "xml": "rdfxml",
+    "trig": "trig",
+    "nquads": "nquads",
 }
 DATA_SETTINGS = ("data", "base", "reasoner", "cache_dir")
 
@@ -54,9 +65,12 @@ def _sources(args: argparse.Namespace) -> ArticleSources:
 
 
 def _article_quads(
-    settings: Settings, sources: ArticleSources, reasoner: str | None = None
+    settings: Settings,
+    sources: ArticleSources,
+    reasoner: str | None = None,
+    use_cache: bool = True,
 ) -> list[ox.Quad]:
-    cache = InferenceCache(settings.cache_dir)
+    cache = InferenceCache(settings.cache_dir) if use_cache else None
     return article_quads(sources, Namespaces(settings.base), reasoner or settings.reasoner, cache)
 
 
@@ -76,9 +90,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_reason(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    if args.no_cache:
-        settings = Settings(**{**settings.__dict__, "cache_dir": Path("/nonexistent/ipkg")})
-    sizes = graph_sizes(store_of(_article_quads(settings, _sources(args))))
+    quads = _article_quads(settings, _sources(args), use_cache=not args.no_cache)
+    sizes = graph_sizes(store_of(quads))
     ns = Namespaces(settings.base)
     for name in GRAPH_NAMES:
         print(f"{name:10} {sizes.get(ns.graph(name), 0):8d} triples  <{ns.graph(name)}>")
@@ -151,28 +164,54 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from ipkg.export import BY_KEY, dump, selected
+
     ns = Namespaces(settings.base)
     quads = _article_quads(settings, _sources(args))
-    wanted = GRAPH_NAMES if args.graph == "all" else (args.graph,)
-    names = {ns.graph(g) for g in wanted}
-    chosen = [q for q in quads if q.graph_name.value in names]
-    fmt = EXPORT_FORMATS[args.format]
-    if not fmt.supports_datasets:
-        chosen = [q.triple for q in chosen]
-    out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-    try:
-        ox.serialize(chosen, out, format=fmt)
-    finally:
-        if args.output:
-            out.close()
+    graph = "complete" if args.graph == "all" else args.graph
+    body = dump(selected(quads, graph, ns), BY_KEY[EXPORT_KEYS[args.format]], ns)
+    if args.output:
+        Path(args.output).write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
     return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.serving import serve
 
-    store, title = served_store(settings, Namespaces(settings.base))
+    store, title = opened_store(settings, Namespaces(settings.base))  # --store
     serve(settings, store, title)
+    return 0
+
+
+def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.store.startswith("sparql+"):
+        raise CommandError("push needs --store sparql+http://host:port/path (a remote store)")
+    started = time.perf_counter()
+    namespaces = Namespaces(settings.base)
+    store, _title = served_store(settings, namespaces)
+    graphs: dict[str, list[ox.Quad]] = {}
+    for quad in store:
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            raise CommandError("push loads named graphs only; give --data as GRAPH_IRI=FILE")
+        graphs.setdefault(quad.graph_name.value, []).append(quad)
+    remote = remote_store(settings, namespaces)
+    for graph, count in pushed(remote, sorted(graphs.items())).items():
+        print(f"{count:9d} triples  <{graph}>")
+    print(f"pushed to {remote.endpoint.query_url} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.store.startswith("disk:"):
+        raise CommandError("build needs --store disk:PATH (a persistent store)")
+    started = time.perf_counter()
+    store, _title = opened_store(settings, Namespaces(settings.base))
+    sizes = store.graph_sizes()
+    for graph, count in sorted(sizes.items()):
+        print(f"{count:9d} triples  <{graph or 'default graph'}>")
+    print(f"{settings.store}: ready in {time.perf_counter() - started:.2f} s")
     return 0
 
 
@@ -200,6 +239,13 @@ def parser() -> argparse.ArgumentParser:
     add_arguments(export, ("base", "reasoner", "cache_dir"))
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint")
     add_arguments(serve)
+    push = sub.add_parser(
+        "push", help="load the dataset's named graphs into a remote store (--store sparql+…)"
+    )
+    add_arguments(push, (*DATA_SETTINGS, "store", "store_user", "store_password", "queries"))
+    build = sub.add_parser("build", help="build a persistent store (--store disk:PATH) once")
+    add_arguments(build, (*DATA_SETTINGS, "store", "queries"))
+    add_diagram_parser(sub)
     return top
 
 
@@ -209,6 +255,9 @@ COMMANDS = {
     "query": cmd_query,
     "export": cmd_export,
     "serve": cmd_serve,
+    "push": cmd_push,
+    "build": cmd_build,
+    "diagram": cmd_diagram,
 }
 
 
@@ -221,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidData as exc:
         print(exc, file=sys.stderr)
         return 1
-    except (CommandError, ConfigError, RdfInputError) as exc:
+    except (CommandError, ConfigError, RdfInputError, StoreError) as exc:
         print(f"ipkg: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:

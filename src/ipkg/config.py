@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ipkg.namespaces import CANONICAL_BASE
+from ipkg.sources import ArticleSources
 
 
 class ConfigError(ValueError):
@@ -42,7 +43,10 @@ class Settings:
     base: str = field(default=CANONICAL_BASE, metadata={"help": "base IRI of the dataset"})
     reasoner: str = field(
         default="owlrl",
-        metadata={"help": "OWL-RL reasoner for the article graph", "choices": ("owlrl", "none")},
+        metadata={
+            "help": "OWL-RL reasoner for the article graph (reasonable: the fast Rust one)",
+            "choices": ("owlrl", "reasonable", "none"),
+        },
     )
     query_timeout: float = field(
         default=10.0, metadata={"help": "hard deadline of one query, in seconds"}
@@ -80,6 +84,39 @@ class Settings:
     watch: bool = field(
         default=False, metadata={"help": "reload when a data file changes", "flag": True}
     )
+    store: str = field(
+        default="memory",
+        metadata={
+            "help": "where the dataset lives: memory, disk:PATH (persistent, built once) or "
+            "sparql+http://host:port/sparql (a remote SPARQL 1.1 store; credentials from "
+            "IPKG_STORE_USER and IPKG_STORE_PASSWORD)"
+        },
+    )
+    store_user: str = field(
+        default="", repr=False, metadata={"help": "user name for the remote store"}
+    )
+    store_password: str = field(
+        default="", repr=False, metadata={"help": "password for the remote store (use the env)"}
+    )
+    update_token: str = field(
+        default="",
+        repr=False,
+        metadata={
+            "help": "bearer token that enables SPARQL Update and Graph Store writes "
+            "(empty: read-only; prefer the env)"
+        },
+    )
+    queries: Path = field(
+        default_factory=lambda: ArticleSources.embedded().queries,
+        metadata={"help": "folder of saved queries (*.rq) served under /api/queries"},
+    )
+    public_base: str = field(
+        default="",
+        metadata={
+            "help": "URL where the dataset's base IRI is deployed, ending in '/' (links to "
+            "dataset IRIs point there; empty: the URL each request came to)"
+        },
+    )
 
     def __post_init__(self) -> None:
         for name in (
@@ -100,6 +137,21 @@ class Settings:
             raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
         if not self.base.endswith(("/", "#")):
             raise ConfigError(f"base must end with '/' or '#', got {self.base!r}")
+        if self.public_base and not (
+            self.public_base.startswith(("http://", "https://")) and self.public_base.endswith("/")
+        ):
+            raise ConfigError(
+                f"public_base must be an http(s) URL ending in '/', got {self.public_base!r}"
+            )
+        if not (
+            self.store == "memory"
+            or (self.store.startswith("disk:") and len(self.store) > 5)
+            or self.store.startswith(("sparql+http://", "sparql+https://"))
+        ):
+            raise ConfigError(
+                f"store must be memory, disk:PATH or sparql+http://host:port/path, "
+                f"got {self.store!r}"
+            )
 
 
 def _boolean(text: str) -> bool:

@@ -10,12 +10,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ipkg.cache import InferenceCache, cache_key
+from ipkg.catalogue import with_catalogue
 from ipkg.config import Settings
-from ipkg.loading import DataSpec, read_quads
+from ipkg.loading import DataSpec, read_input, read_quads
 from ipkg.namespaces import Namespaces
-from ipkg.reasoning import inferred_triples
+from ipkg.reasoning import inferred_by
 from ipkg.sources import ArticleSources
-from ipkg.terms import map_iris, oxigraph_quads, rdflib_graph
+from ipkg.terms import map_iris, oxigraph_quads, rdflib_graph, to_rdflib
 from ipkg.validation import Violation, article_violations
 
 log = logging.getLogger(__name__)
@@ -32,14 +33,21 @@ def inferred_quads(
     graph: str,
     key: str,
     cache: InferenceCache | None,
+    reasoner: str = "owlrl",
 ) -> list[ox.Quad]:
-    """What OWL-RL derives, from the cache when this exact input was reasoned before."""
+    """What OWL-RL derives (with owlrl or reasonable), from the cache when this exact input
+    was reasoned before."""
     name = ox.NamedNode(graph)
     cached = cache.get(key) if cache else None
     if cached is not None:
         log.info("inferences read from cache (%d triples)", len(cached))
         return [ox.Quad(t.subject, t.predicate, t.object, name) for t in cached]
-    inferred = inferred_triples(rdflib_graph(ontology), rdflib_graph(asserted))
+    facts = (
+        [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in asserted]
+        if reasoner == "reasonable"
+        else rdflib_graph(asserted)
+    )
+    inferred = inferred_by(reasoner, rdflib_graph(ontology), facts)
     quads = list(oxigraph_quads(inferred, graph))
     if cache:
         cache.put(key, (q.triple for q in quads))
@@ -65,14 +73,15 @@ def check_article(
     """Raises :class:`InvalidData` unless the facts conform to the shapes and quote the article
     exactly. A passing set of inputs is remembered in the cache and not checked again."""
     files = (*sources.inputs(), sources.shapes, sources.article)
-    key = cache_key((p.read_bytes() for p in files), base="", reasoner="shacl")
+    contents = [read_input(p) for p in files]
+    key = cache_key(contents, base="", reasoner="shacl")
     if cache and cache.is_marked(key):
         return
     violations = article_violations(
         rdflib_graph(ontology),
         rdflib_graph(asserted),
         rdflib_graph(read_quads(sources.shapes)),
-        sources.article.read_text(encoding="utf-8"),
+        contents[-1].decode("utf-8", errors="replace"),
     )
     if violations:
         raise InvalidData(sources.facts, violations)
@@ -96,9 +105,11 @@ def article_quads(
     if reasoner == "none":
         return ontology + asserted
     key = cache_key(
-        (p.read_bytes() for p in sources.inputs()), base=namespaces.base, reasoner=reasoner
+        (read_input(p) for p in sources.inputs()), base=namespaces.base, reasoner=reasoner
     )
-    inferred = inferred_quads(ontology, asserted, namespaces.graph("inferred"), key, cache)
+    inferred = inferred_quads(
+        ontology, asserted, namespaces.graph("inferred"), key, cache, reasoner=reasoner
+    )
     return ontology + asserted + inferred
 
 
@@ -131,7 +142,7 @@ def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, 
     if settings.data:
         specs = [DataSpec.parse(text) for text in settings.data]
         title = "ipkg: " + ", ".join(spec.path.name for spec in specs)
-        return store_of(file_quads(specs)), title
+        return with_catalogue(store_of(file_quads(specs)), settings, namespaces), title
     quads = article_quads(
         ArticleSources.embedded(),
         namespaces,
@@ -139,4 +150,5 @@ def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, 
         cache=InferenceCache(settings.cache_dir),
         validate=True,
     )
-    return store_of(quads), "ipkg: China's IP talent (China IP News, 2024-07-03)"
+    store = with_catalogue(store_of(quads), settings, namespaces)  # saved queries graph
+    return store, "ipkg: China's IP talent (China IP News, 2024-07-03)"

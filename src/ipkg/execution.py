@@ -9,21 +9,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ipkg.formats import BY_KEY
+from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.serialization import ResultTooLarge, write_boolean, write_graph, write_solutions
-
-COMMON_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "schema": "http://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "oa": "http://www.w3.org/ns/oa#",
-}
 
 
 @dataclass(frozen=True)
@@ -106,7 +93,7 @@ def serialised(result, request: QueryRequest) -> QueryOutcome:
         return QueryOutcome(200, write_boolean(fmt, bool(result)), fmt.content_type, 1)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = ([solution[v] for v in variables] for solution in result)
+        rows = (tuple(solution) for solution in result)  # values in variable order
         body, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
     else:
         prefixes = {**COMMON_PREFIXES, **request.prefixes}

@@ -28,6 +28,19 @@ class MediaRange:
         return 2 if self.subtype == sub else -1
 
 
+def quality(params: list[str]) -> float:
+    """The ``q`` among the parameters of one Accept-style header entry (1 when absent,
+    0 when unreadable), clamped to [0, 1]."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
 def parse_accept(header: str) -> list[MediaRange]:
     """The media ranges of an Accept header; malformed entries are skipped."""
     ranges: list[MediaRange] = []
@@ -36,15 +49,7 @@ def parse_accept(header: str) -> list[MediaRange]:
         main, sep, sub = fields[0].lower().partition("/")
         if not sep or not main or not sub:
             continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(main, sub, q))
+        ranges.append(MediaRange(main, sub, quality(fields[1:])))
     return ranges
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from servers import RunningServer, descendants, start_server
 
 TRIPLE = "<http://x/s{n}> <http://x/p> <http://x/o{n}> .\n"
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
@@ -124,27 +124,6 @@ def test_sighup_reloads_the_data(tmp_path):
         assert wait_for(lambda: count_triples(server) == 4)
     finally:
         server.stop()
-
-
-def descendants(pid: int) -> dict[int, int]:
-    """Every process below ``pid`` with its depth (1: child, 2: grandchild, …)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry))
-    found: dict[int, int] = {}
-    frontier = [(pid, 0)]
-    while frontier:
-        current, depth = frontier.pop()
-        for child in children.get(current, []):
-            found[child] = depth + 1
-            frontier.append((child, depth + 1))
-    return found
 
 
 def cpu_ticks(pid: int) -> int:

@@ -2,8 +2,9 @@
 
 The test cases are read from ``tests/w3c/manifest.ttl`` (not retyped): one pytest test per
 ``mf:entries`` entry, each sending its ``ht:Request``s in order and checking every ``ht:resp``
-(status class, result format, boolean). The endpoint is read-only, so the ``update_*`` cases
-are skipped; the ``bad_update_*`` cases run and must be refused with a 4xx.
+(status class, result format, boolean). On the read-only server the ``update_*`` cases are
+skipped and the ``bad_update_*`` cases must be refused with a 4xx; on a second server with an
+update token all 34 cases run, every request carrying the bearer token.
 
 The three service-description tests of ``service-description-manifest.ttl`` carry only names,
 so each is implemented here as a check on ``GET /sparql``.
@@ -15,7 +16,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,6 @@ SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 GRAPH_BASE = "http://kasei.us/2009/09/sparql/data/"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
-READ_ONLY_SKIP = pytest.mark.skip(reason="updates belong to the store issue (read-only endpoint)")
 
 # Media types by the kind of result the manifest expects, and how rdflib reads each RDF one.
 BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
@@ -136,8 +136,7 @@ PROTOCOL_TESTS = load_manifest(W3C / "manifest.ttl")
 
 
 def _param(test: ProtocolTest):
-    skipped = test.name.startswith("update_")
-    return pytest.param(test, id=test.name, marks=[READ_ONLY_SKIP] if skipped else [])
+    return pytest.param(test, id=test.name)
 
 
 def media_type(response: requests.Response) -> str:
@@ -229,15 +228,37 @@ def test_manifest_lists_the_protocol_suite():
     assert len(set(names)) == len(names)
     assert all(t.requests for t in PROTOCOL_TESTS)
     assert sum(n.startswith("bad_update_") for n in names) == 6
-    assert sum(n.startswith("update_") for n in names) == 7  # the only skipped ones
+    assert sum(n.startswith("update_") for n in names) == 7
 
 
 @pytest.mark.parametrize("test", [_param(t) for t in PROTOCOL_TESTS])
 def test_w3c_protocol_case_gets_the_expected_responses(
     w3c_server: RunningServer, test: ProtocolTest
 ):
+    if test.name.startswith("update_"):
+        # Read-only by default: the update is refused and says so (with a token configured,
+        # test_w3c_protocol_case_with_updates_enabled below runs these cases in full).
+        response = send(w3c_server, test.requests[0])
+        assert response.status_code == 403, response.text
+        assert "read-only" in response.text
+        return
     for number, req in enumerate(test.requests, start=1):
         response = send(w3c_server, req)
+        try:
+            check_response(response, req.expected)
+        except AssertionError as exc:
+            raise AssertionError(f"request {number} ({req.method} {req.path}): {exc}") from exc
+
+
+@pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in PROTOCOL_TESTS])
+def test_w3c_protocol_case_with_updates_enabled(
+    w3c_update_server: RunningServer, w3c_update_token: str, test
+):
+    """All 34 cases, updates included, on a server with a token; each request carries it."""
+    bearer = ("Authorization", f"Bearer {w3c_update_token}")
+    for number, req in enumerate(test.requests, start=1):
+        authorised = replace(req, headers=(*req.headers, bearer))
+        response = send(w3c_update_server, authorised)
         try:
             check_response(response, req.expected)
         except AssertionError as exc:

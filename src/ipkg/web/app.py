@@ -9,10 +9,18 @@ import pyoxigraph as ox
 from flask import Flask, Response
 
 from ipkg.config import Settings
-from ipkg.dataset import graph_sizes, served_store
 from ipkg.namespaces import Namespaces
-from ipkg.pool import WorkerPool
-from ipkg.web import health, limits, observability, protocol
+from ipkg.stores import MemoryStore, Store, opened_store
+from ipkg.web import (
+    api,
+    graph_store,
+    health,
+    home,
+    limits,
+    observability,
+    openapi,
+    protocol,
+)
 from ipkg.web.errors import register_error_handlers
 from ipkg.web.state import EXTENSION_KEY, ServiceState
 
@@ -36,31 +44,41 @@ def distinct_triples(store: ox.Store) -> int:
 
 
 def create_app(
-    settings: Settings | None = None, built: tuple[ox.Store, str] | None = None
+    settings: Settings | None = None, built: tuple[ox.Store | Store, str] | None = None
 ) -> Flask:
     """A ready-to-serve app over ``built`` (a store and its title) or the store the settings
     name. Call it while the process is single-threaded: it forks the query workers."""
     settings = settings or Settings()
     namespaces = Namespaces(settings.base)
-    store, title = built or served_store(settings, namespaces)
+    store, title = built or opened_store(settings, namespaces)
+    backend = MemoryStore(store) if isinstance(store, ox.Store) else store  # --store
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json.sort_keys = False
-    sizes = graph_sizes(store)
+    sizes = backend.graph_sizes()
     service = ServiceState(
         settings=settings,
         namespaces=namespaces,
-        store=store,
-        pool=WorkerPool(store, settings.query_workers, settings.query_memory),
+        store=getattr(backend, "store", ox.Store()),
+        pool=backend.start(settings.query_workers, settings.query_memory),
         graph_sizes=sizes,
         title=title,
-        union_size=distinct_triples(store),
+        union_size=backend.union_size(),
+        backend=backend,
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
     limits.install(app, settings.rate_limit, settings.rate_burst)
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(graph_store.blueprint)  # /store: Graph Store Protocol
+    api.install(app, service)  # saved-query API: /api/queries
+    app.register_blueprint(openapi.blueprint)
+    app.register_blueprint(home.blueprint)
+    from ipkg.web import article, export, ontology_page, resources, void  # linked data
+
+    for module in (resources, article, ontology_page, export, void):
+        app.register_blueprint(module.blueprint)
     register_error_handlers(app)
 
     @app.after_request

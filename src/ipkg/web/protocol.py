@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Request, Response, request
+from flask.blueprints import BlueprintSetupState
 
 from ipkg.execution import QueryRequest
 from ipkg.formats import by_name, formats_for, kind_of_form
 from ipkg.inspection import RefusedQuery, inspect_request
 from ipkg.negotiation import choose
 from ipkg.web.errors import text_error
+from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
 
@@ -30,10 +32,6 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
     "Access-Control-Expose-Headers": "Content-Type, Vary",
 }
-READ_ONLY = (
-    "This endpoint is read-only: SPARQL Update is disabled. "
-    "(An operator can enable authenticated updates.)"
-)
 
 
 @dataclass(frozen=True)
@@ -186,7 +184,7 @@ def answer_query(operation: Operation, started: float) -> Response:
     settings = state().settings
     if len(operation.text) > settings.max_query_length:
         raise ProtocolError(
-            413,
+            414 if request.method == "GET" else 413,
             f"the query has {len(operation.text)} characters; "
             f"the limit is {settings.max_query_length}",
         )
@@ -213,7 +211,7 @@ def sparql() -> Response:
             return service_description(request)
         if operation.kind == "update":
             inspect_request(operation.text)
-            return text_error(403, READ_ONLY)
+            return answer_update(operation.text, request)  # 403 unless updates are enabled
         return answer_query(operation, started)
     except ProtocolError as exc:
         return text_error(exc.status, str(exc))
@@ -221,8 +219,15 @@ def sparql() -> Response:
         return text_error(exc.status, str(exc))
 
 
-@blueprint.after_request
 def _protocol_headers(response: Response) -> Response:
-    response.headers.update(CORS_HEADERS)
-    response.vary.add("Accept")
+    if request.path == "/sparql":
+        response.headers.update(CORS_HEADERS)
+        response.vary.add("Accept")
     return response
+
+
+@blueprint.record_once
+def _install_protocol_headers(setup: BlueprintSetupState) -> None:
+    # App-level, not the blueprint's: a blueprint's after_request does not run when routing
+    # fails (405 wrong method), and those answers need CORS headers too.
+    setup.app.after_request(_protocol_headers)
