@@ -116,22 +116,29 @@ def tsv_field(term: Term | None) -> str:
 
 
 class _Capped:
-    """Collects output parts and raises once the total passes ``limit`` bytes."""
+    """Collects output text and raises once it passes ``limit`` bytes. Characters are counted
+    as they come (never more than the UTF-8 bytes) and the bytes once at the end, so the check
+    costs no encoding per row."""
 
     def __init__(self, limit: int) -> None:
-        self.parts: list[bytes] = []
+        self.parts: list[str] = []
         self.size = 0
         self.limit = limit
 
     def add(self, text: str) -> None:
-        data = text.encode("utf-8")
-        self.size += len(data)
+        self.size += len(text)
         if self.size > self.limit:
-            raise ResultTooLarge(f"result is larger than {self.limit} bytes")
-        self.parts.append(data)
+            self._too_large()
+        self.parts.append(text)
 
     def value(self) -> bytes:
-        return b"".join(self.parts)
+        data = "".join(self.parts).encode("utf-8")
+        if len(data) > self.limit:
+            self._too_large()
+        return data
+
+    def _too_large(self) -> None:
+        raise ResultTooLarge(f"result is larger than {self.limit} bytes")
 
 
 def _capped_rows(rows: Iterable[Row], max_rows: int) -> Iterator[Row]:
