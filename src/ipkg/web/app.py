@@ -13,13 +13,18 @@ from ipkg.namespaces import Namespaces
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
     api,
+    article,
+    export,
     graph_store,
     health,
     home,
     limits,
     observability,
+    ontology_page,
     openapi,
     protocol,
+    resources,
+    void,
 )
 from ipkg.web.errors import register_error_handlers
 from ipkg.web.state import EXTENSION_KEY, ServiceState
@@ -32,15 +37,6 @@ SECURITY_HEADERS = {
     "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def distinct_triples(store: ox.Store) -> int:
-    """Triples in the union default graph, counted once however many graphs hold them."""
-    result = store.query(
-        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
-        use_default_graph_as_union=True,
-    )
-    return int(next(iter(result))["n"].value)
 
 
 def create_app(
@@ -75,9 +71,7 @@ def create_app(
     api.install(app, service)  # saved-query API: /api/queries
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(home.blueprint)
-    from ipkg.web import article, export, ontology_page, resources, void  # linked data
-
-    for module in (resources, article, ontology_page, export, void):
+    for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
 
