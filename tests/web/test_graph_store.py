@@ -195,3 +195,25 @@ def test_article_ontology_and_inferences_are_not_writable(article):
     assert response.status_code == 403
     assert "only the asserted facts" in response.text
     assert not ask(article, f"ASK {{ <{IPKG}X> ?p ?o }}")
+
+
+def test_a_write_empties_the_saved_query_cache_and_changes_the_dumps(article):
+    def institutions() -> str:
+        response = requests.get(article.url + "/api/queries/institutions.json", timeout=60)
+        assert response.status_code == 200
+        return response.text
+
+    def dump_etag() -> str:
+        response = requests.get(article.url + "/export/asserted.nt", timeout=60)
+        assert response.status_code == 200
+        return response.headers["ETag"]
+
+    before, etag = institutions(), dump_etag()
+    assert institutions() == before  # answered from the cache
+    college = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+INSERT DATA {{ <{ID}cache-test-college> a <{IPKG}University> ;
+  rdfs:label "Cache Test College"@en }}"""
+    assert update(article, college, BEARER).status_code == 204
+    assert "Cache Test College" not in before
+    assert "Cache Test College" in institutions()
+    assert dump_etag() != etag

@@ -112,16 +112,16 @@ class ApiState:
     """The catalogue and the result caches of one app, that is of one store."""
 
     catalogue: Catalogue
-    store: ox.Store
+    data_version: int
     answers: LruCache = field(default_factory=lambda: LruCache(1024))
     results: LruCache = field(default_factory=lambda: LruCache(256))
 
-    def follow(self, store: ox.Store) -> None:
+    def follow(self, data_version: int) -> None:
         """Empties the caches when the data served is no longer the data they were filled from."""
-        if store is not self.store:
+        if data_version != self.data_version:
             self.answers.clear()
             self.results.clear()
-            self.store = store
+            self.data_version = data_version
 
 
 def api_state() -> ApiState:
@@ -391,7 +391,7 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
 def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int) -> Answer:
     """The response to a call, from the cache when the same call was answered before."""
     api = api_state()
-    api.follow(state().store)
+    api.follow(state().data_version)
     # Links in the answer (Link header, HTML pager) repeat the request's host and arguments.
     spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))))
     key = (query.name, fmt.key, tuple(sorted(bindings.items())), page, spelled)
@@ -497,7 +497,7 @@ def _api_headers(response: Response) -> Response:
 
 def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
-    api = ApiState(read_catalogue(service.settings.queries), service.store)
+    api = ApiState(read_catalogue(service.settings.queries), service.data_version)
     app.extensions[EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",

@@ -55,7 +55,6 @@ def create_app(
     service = ServiceState(
         settings=settings,
         namespaces=namespaces,
-        store=getattr(backend, "store", ox.Store()),
         pool=backend.start(settings.query_workers, settings.query_memory),
         graph_sizes=sizes,
         title=title,

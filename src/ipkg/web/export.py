@@ -45,7 +45,7 @@ class DumpCache:
 def data_version() -> tuple:
     """Changes whenever the served data does (a write replaces the store, changes counts)."""
     service = state()
-    return (id(service.store), service.union_size, tuple(sorted(service.graph_sizes.items())))
+    return (service.data_version, service.union_size, tuple(sorted(service.graph_sizes.items())))
 
 
 def graph_names() -> list[str]:

@@ -67,8 +67,7 @@ def refusal(req: Request, token: str) -> Response | None:
 
 def _refreshed(service: ServiceState) -> None:
     backend = service.backend
-    # A new object either way: caches keyed on the store (API answers, exports) start afresh.
-    service.store = backend.store if backend.kind == "memory" else ox.Store()
+    service.data_version += 1  # caches of API answers and dumps start afresh
     service.graph_sizes = backend.graph_sizes()
     service.union_size = backend.union_size()
 

@@ -6,7 +6,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyoxigraph as ox
 from flask import current_app
 
 from ipkg.config import Settings
@@ -23,15 +22,16 @@ class ServiceState:
 
     settings: Settings
     namespaces: Namespaces
-    store: ox.Store
     pool: WorkerPool
     graph_sizes: dict[str, int] = field(default_factory=dict)
     title: str = "ipkg"
     union_size: int = 0
     metrics: Metrics = field(default_factory=Metrics)
-    # The ipkg.stores.Store behind ``pool`` (memory, disk or remote). After a write, ``store``
-    # is a new object (the new data, or an empty marker for disk and remote stores).
+    # The ipkg.stores.Store behind ``pool`` (memory, disk or remote).
     backend: Any = None
+    # Counts the writes this process has committed: caches of answers and dumps filled at one
+    # version are stale at the next. (A reload starts a new process, so a new count.)
+    data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
