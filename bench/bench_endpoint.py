@@ -34,7 +34,7 @@ from harness import (
     start_server,
     write_results,
 )
-from loadgen import KindStats, LoadResult, Request, markdown_table, ms, run_load
+from loadgen import KindStats, LoadResult, Request, markdown_table, ms, run_load, summary_row
 from rdflib_server import RdflibEndpoint
 
 from ipkg.inspection import inspect_request
@@ -108,21 +108,6 @@ def export_article(tmp: Path) -> Path:
         [*command, "-o", str(target)], check=True, cwd=ROOT, env=os.environ | shared_cache()
     )
     return target
-
-
-def summary_row(clients: int, server: str, result: LoadResult) -> list[object]:
-    total = result.total()
-    cpu = result.client_cpu / result.duration * 100
-    return [
-        clients,
-        server,
-        total.count,
-        total.errors,
-        ms(total.percentile(0.5)),
-        ms(total.percentile(0.99)),
-        f"{result.throughput():.0f}",
-        f"{cpu:.0f} %",
-    ]
 
 
 def ratio_rows(results: dict[tuple[int, str], LoadResult], clients: Sequence[int]) -> list[list]:

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 import rdflib
 import requests
 from harness import ROOT, load_average, machine, shared_cache, start_server, write_results
-from loadgen import LoadResult, Request, markdown_table, ms, run_load
+from loadgen import LoadResult, Request, markdown_table, ms, run_load, summary_row
 from requests.auth import HTTPDigestAuth
 
 from ipkg.binding import term_for
@@ -125,26 +125,12 @@ def point_queries(ipkg_url: str, virtuoso_url: str, namespaces: Namespaces, dura
     rows = []
     for name, (url, target) in targets.items():
         result = run_load(url, [(Request("point", "GET", target, accept), 1)], 8, duration / 2)
-        rows.append(row(8, name, result))
+        rows.append(summary_row(8, name, result))
     header = ["clients", "server", "requests", "errors", "p50 ms", "p99 ms", "req/s", "client CPU"]
     return (
         f"Reference, not cached on either side: the point query `{POINT}` ad hoc, "
         f"{duration / 2:g} s at 8 clients:\n\n" + markdown_table(header, rows)
     )
-
-
-def row(clients: int, server: str, result: LoadResult) -> list[object]:
-    total = result.total()
-    return [
-        clients,
-        server,
-        total.count,
-        total.errors,
-        ms(total.percentile(0.5)),
-        ms(total.percentile(0.99)),
-        f"{result.throughput():.0f}",
-        f"{result.client_cpu / result.duration * 100:.0f} %",
-    ]
 
 
 def main() -> None:
@@ -181,7 +167,7 @@ def main() -> None:
             for n in clients:
                 for name, (url, reqs) in sides.items():
                     results[(n, name)] = run_load(url, [(r, 1) for r in reqs], n, args.duration)
-                    print(*row(n, name, results[(n, name)]), sep="  ", flush=True)
+                    print(*summary_row(n, name, results[(n, name)]), sep="  ", flush=True)
             reference = point_queries(ipkg.url, sides["Virtuoso"][0], namespaces, args.duration)
         finally:
             ipkg.stop()
@@ -195,7 +181,7 @@ def main() -> None:
 
 def render(about, args, queries, checks, results, clients, left_out) -> str:
     header = ["clients", "server", "requests", "errors", "p50 ms", "p99 ms", "req/s", "client CPU"]
-    rows = [row(n, s, results[(n, s)]) for n in clients for s in ("ipkg", "Virtuoso")]
+    rows = [summary_row(n, s, results[(n, s)]) for n in clients for s in ("ipkg", "Virtuoso")]
     ratios = []
     for n in clients:
         ours, theirs = results[(n, "ipkg")], results[(n, "Virtuoso")]

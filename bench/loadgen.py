@@ -274,6 +274,22 @@ def ms(seconds: float) -> str:
     return "-" if seconds != seconds else f"{seconds * 1000:.1f}"
 
 
+def summary_row(clients: int, server: str, result: LoadResult) -> list[object]:
+    """One line of a benchmark table: clients, server, requests, errors, p50, p99, req/s and
+    the client's own CPU share (to show the client was not the bottleneck)."""
+    total = result.total()
+    return [
+        clients,
+        server,
+        total.count,
+        total.errors,
+        ms(total.percentile(0.5)),
+        ms(total.percentile(0.99)),
+        f"{result.throughput():.0f}",
+        f"{result.client_cpu / result.duration * 100:.0f} %",
+    ]
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
