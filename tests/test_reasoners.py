@@ -1,5 +1,7 @@
-"""``--reasoner reasonable`` (Rust, fast) and the default owlrl give the same cleaned inferred
-graph on the article, and the property chains reasonable lacks are applied on top of it."""
+"""``reasonable`` (Rust, fast) over the whole graph, which ``--reasoner reasonable`` falls back
+to when streaming cannot complete the rules (tests/test_materialisation.py tests the streamed
+path), and the default owlrl give the same cleaned inferred graph on the article, and the
+property chains reasonable lacks are applied on top of it."""
 
 from __future__ import annotations
 

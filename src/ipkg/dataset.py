@@ -4,19 +4,21 @@ graphs) or the user's own RDF files, into one in-memory pyoxigraph store."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ipkg.cache import InferenceCache, cache_key
-from ipkg.catalogue import with_catalogue
+from ipkg.catalogue import served_catalogue
 from ipkg.config import Settings
 from ipkg.loading import DataSpec, read_input, read_quads
+from ipkg.materialisation import fast_inferred
 from ipkg.namespaces import Namespaces
 from ipkg.reasoning import inferred_by
 from ipkg.sources import ArticleSources
-from ipkg.terms import map_iris, oxigraph_quads, rdflib_graph, to_rdflib
+from ipkg.terms import map_iris, oxigraph_quads, rdflib_graph
 from ipkg.validation import Violation, article_violations
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,18 @@ def inferred_quads(
     if cached is not None:
         log.info("inferences read from cache (%d triples)", len(cached))
         return [ox.Quad(t.subject, t.predicate, t.object, name) for t in cached]
-    facts = (
-        [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in asserted]
-        if reasoner == "reasonable"
-        else rdflib_graph(asserted)
-    )
-    inferred = inferred_by(reasoner, rdflib_graph(ontology), facts)
-    quads = list(oxigraph_quads(inferred, graph))
+    started = time.perf_counter()
+    if reasoner == "reasonable":
+        triples = fast_inferred([q.triple for q in ontology], [q.triple for q in asserted])
+        quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+    else:
+        inferred = inferred_by(reasoner, rdflib_graph(ontology), rdflib_graph(asserted))
+        quads = list(oxigraph_quads(inferred, graph))
     if cache:
         cache.put(key, (q.triple for q in quads))
-    log.info("OWL-RL derived %d new triples", len(quads))
+    log.info(
+        "%s derived %d new triples in %.1f s", reasoner, len(quads), time.perf_counter() - started
+    )
     return quads
 
 
@@ -115,10 +119,28 @@ def article_quads(
 
 def file_quads(specs: Iterable[DataSpec]) -> list[ox.Quad]:
     """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept."""
+    started = time.perf_counter()
     quads: list[ox.Quad] = []
     for spec in specs:
         quads.extend(read_quads(spec.path, spec.graph))
+    log.info("read %d triples in %.1f s", len(quads), time.perf_counter() - started)
     return quads
+
+
+def reasoned_files(
+    specs: Sequence[DataSpec], ontology: Path, namespaces: Namespaces, settings: Settings
+) -> list[ox.Quad]:
+    """The ``--data`` files, the ontology in its named graph, and (unless the reasoner is
+    'none') what OWL-RL derives from both, cached by the content of every input."""
+    data = file_quads(specs)
+    schema = article_graph_quads(ontology, namespaces.graph("ontology"), namespaces)
+    if settings.reasoner == "none":
+        return schema + data
+    contents = (read_input(p) for p in (ontology, *(spec.path for spec in specs)))
+    key = cache_key(contents, base=namespaces.base, reasoner=settings.reasoner)
+    cache = InferenceCache(settings.cache_dir)
+    graph = namespaces.graph("inferred")
+    return schema + data + inferred_quads(schema, data, graph, key, cache, settings.reasoner)
 
 
 def store_of(quads: Iterable[ox.Quad]) -> ox.Store:
@@ -137,18 +159,35 @@ def graph_sizes(store: ox.Store) -> dict[str, int]:
     return sizes
 
 
-def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
-    """The store to serve, and a title for it: the user's files, or else the article graph."""
+ARTICLE_TITLE = "ipkg: China's IP talent (China IP News, 2024-07-03)"
+
+
+def dataset_title(settings: Settings) -> str:
+    """The title of the dataset the settings describe."""
     if settings.data:
+        return "ipkg: " + ", ".join(DataSpec.parse(text).path.name for text in settings.data)
+    return ARTICLE_TITLE
+
+
+def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """Every quad to serve: the user's files (reasoned when ``--ontology`` is given) or else the
+    article graph, and the saved-query catalogue."""
+    if not settings.data:
+        quads = article_quads(
+            ArticleSources.embedded(),
+            namespaces,
+            reasoner=settings.reasoner,
+            cache=InferenceCache(settings.cache_dir),
+            validate=True,
+        )
+    elif settings.ontology:
         specs = [DataSpec.parse(text) for text in settings.data]
-        title = "ipkg: " + ", ".join(spec.path.name for spec in specs)
-        return with_catalogue(store_of(file_quads(specs)), settings, namespaces), title
-    quads = article_quads(
-        ArticleSources.embedded(),
-        namespaces,
-        reasoner=settings.reasoner,
-        cache=InferenceCache(settings.cache_dir),
-        validate=True,
-    )
-    store = with_catalogue(store_of(quads), settings, namespaces)  # saved queries graph
-    return store, "ipkg: China's IP talent (China IP News, 2024-07-03)"
+        quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
+    else:
+        quads = file_quads(DataSpec.parse(text) for text in settings.data)
+    return quads + served_catalogue(settings, namespaces)
+
+
+def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
+    """The store to serve, in memory, and a title for it."""
+    return store_of(served_quads(settings, namespaces)), dataset_title(settings)
