@@ -43,3 +43,8 @@ def test_bad_environment_value_names_the_variable():
 def test_non_positive_timeout_is_refused_with_its_name():
     with pytest.raises(ConfigError, match="query_timeout"):
         settings_from(parse(["--query-timeout", "0"]), environ={})
+
+
+def test_ontology_without_data_files_is_refused_with_its_name():
+    with pytest.raises(ConfigError, match="ontology"):
+        settings_from(parse(["--ontology", "onto.ttl"]), environ={})

@@ -106,10 +106,9 @@ def catalogue_quads(catalogue: Catalogue, namespaces: Namespaces) -> list[ox.Qua
     ]
 
 
-def with_catalogue(store: ox.Store, settings: Settings, namespaces: Namespaces) -> ox.Store:
-    """The store with the saved-query catalogue added: always for the article graph, and for
-    the user's ``--data`` only when ``--queries`` names a folder of its own."""
+def served_catalogue(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """The saved-query catalogue to serve: always for the article graph, and for the user's
+    ``--data`` only when ``--queries`` names a folder of its own."""
     if settings.data and settings.queries == ArticleSources.embedded().queries:
-        return store
-    store.extend(catalogue_quads(read_catalogue(settings.queries), namespaces))
-    return store
+        return []
+    return list(catalogue_quads(read_catalogue(settings.queries), namespaces))

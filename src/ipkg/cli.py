@@ -51,7 +51,7 @@ EXPORT_KEYS = {
     "trig": "trig",
     "nquads": "nquads",
 }
-DATA_SETTINGS = ("data", "base", "reasoner", "cache_dir")
+DATA_SETTINGS = ("data", "ontology", "base", "reasoner", "cache_dir")
 
 
 class CommandError(Exception):

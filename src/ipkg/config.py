@@ -40,6 +40,14 @@ class Settings:
             "repeat": True,
         },
     )
+    ontology: str = field(
+        default="",
+        metadata={
+            "help": "OWL ontology to reason the --data files against with --reasoner (served in "
+            "the graph BASE/graph/ontology, inferences in BASE/graph/inferred; empty: --data is "
+            "served as given)"
+        },
+    )
     base: str = field(default=CANONICAL_BASE, metadata={"help": "base IRI of the dataset"})
     reasoner: str = field(
         default="owlrl",
@@ -135,6 +143,8 @@ class Settings:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:
             raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
+        if self.ontology and not self.data:
+            raise ConfigError("ontology reasons --data files: give --data as well")
         if not self.base.endswith(("/", "#")):
             raise ConfigError(f"base must end with '/' or '#', got {self.base!r}")
         if self.public_base and not (

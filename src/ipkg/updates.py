@@ -73,8 +73,8 @@ class WriteRefused(Exception):
 
 @dataclass(frozen=True)
 class Dataset:
-    """What decides how a write is checked: the article graph (validated and reasoned) or the
-    user's own files (written as they are)."""
+    """What decides how a write is checked: the article graph (validated and reasoned), the
+    user's own files reasoned against ``--ontology``, or the user's files as they are."""
 
     settings: Settings
     namespaces: Namespaces
@@ -83,8 +83,19 @@ class Dataset:
     def is_article(self) -> bool:
         return not self.settings.data
 
+    @property
+    def derived_graphs(self) -> tuple[str, ...]:
+        """Graphs a write may not touch because they are derived (or given) for the data."""
+        if self.is_article or not self.settings.ontology:
+            return ()
+        return (self.namespaces.graph("ontology"), self.namespaces.graph("inferred"))
+
     def writable_graph(self, key: str) -> str:
         """The graph a write aimed at ``key`` changes; refuses read-only graphs."""
+        if key in self.derived_graphs:
+            raise WriteRefused(
+                403, f"<{key}> is the ontology or its inferences; write the data graphs"
+            )
         if not self.is_article:
             return key
         asserted = self.namespaces.graph("asserted")
@@ -177,6 +188,26 @@ def _article_graphs(
     return graphs
 
 
+def _reasoned_file_graphs(
+    before: ox.Store, after: ox.Store, dataset: Dataset
+) -> dict[str, list[ox.Quad]]:
+    """The changed data graphs and the inferences derived again from the ontology and every
+    data graph, for ``--data`` files served with ``--ontology``."""
+    changed = changed_graphs(before, after)
+    derived = [key for key in changed if key in dataset.derived_graphs]
+    if derived:
+        raise WriteRefused(
+            403, f"<{derived[0]}> is the ontology or its inferences; write the data graphs"
+        )
+    if not changed or dataset.settings.reasoner == "none":
+        return changed
+    ontology_iri, inferred_iri = dataset.derived_graphs
+    ontology = [q for q in after if graph_key(q.graph_name) == ontology_iri]
+    data = [q for q in after if graph_key(q.graph_name) not in dataset.derived_graphs]
+    inferred = inferred_quads(ontology, data, inferred_iri, "", None, dataset.settings.reasoner)
+    return {**changed, inferred_iri: inferred}
+
+
 def committed(store: Store, dataset: Dataset, change: Change) -> dict[str, int]:
     """Runs ``change`` on a copy of the data, checks the result and commits it to ``store``;
     returns the triples now in each graph it replaced. Raises :class:`WriteRefused` (nothing
@@ -187,6 +218,8 @@ def committed(store: Store, dataset: Dataset, change: Change) -> dict[str, int]:
     change(after)
     if dataset.is_article:
         graphs = _article_graphs(before, after, dataset)
+    elif dataset.derived_graphs:
+        graphs = _reasoned_file_graphs(before, after, dataset)
     else:
         graphs = changed_graphs(before, after)
     if graphs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -183,3 +184,113 @@ def test_meta_file_records_the_input_hash_and_sizes(tmp_path):
     DiskStore.opened(tmp_path, "abc", lambda: quads(3))
     meta = json.loads((tmp_path / "meta.json").read_text())
     assert meta["input"] == "abc" and meta["sizes"] == {G: 3} and meta["clean"] is True
+
+
+ORG_ONTOLOGY = """@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+ex:partOf a owl:TransitiveProperty .
+ex:worksFor rdfs:subPropertyOf ex:memberOf ;
+    owl:propertyChainAxiom ( ex:holds ex:postIn ) , ( ex:worksFor ex:partOf ) .
+"""
+ORG_DATA = """<http://example.org/ann> <http://example.org/holds> <http://example.org/post> .
+<http://example.org/post> <http://example.org/postIn> <http://example.org/lab> .
+<http://example.org/lab> <http://example.org/partOf> <http://example.org/school> .
+<http://example.org/school> <http://example.org/partOf> <http://example.org/university> .
+"""
+INFERRED = "https://ipkg.example.org/graph/inferred"
+MEMBER_OF_UNIVERSITY = """ASK { GRAPH <https://ipkg.example.org/graph/inferred> {
+  <http://example.org/ann> <http://example.org/memberOf> <http://example.org/university> } }"""
+
+
+@pytest.mark.parametrize("reasoner", ["reasonable", "owlrl"])
+def test_ipkg_build_reasons_data_files_against_an_ontology_and_the_server_answers_from_it(
+    tmp_path, reasoner
+):
+    (tmp_path / "org.ttl").write_text(ORG_ONTOLOGY)
+    (tmp_path / "people.nt").write_text(ORG_DATA)
+    args = [
+        "--store",
+        f"disk:{tmp_path / 'db'}",
+        "--ontology",
+        str(tmp_path / "org.ttl"),
+        "--data",
+        f"http://example.org/people={tmp_path / 'people.nt'}",
+        "--reasoner",
+        reasoner,
+    ]
+    built = subprocess.run(
+        [sys.executable, "-m", "ipkg", "build", *args, "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    assert re.search(rf"{reasoner} derived \d+ new triples in [\d.]+ s", built.stderr)
+    server = start_server(tmp_path, args)
+    try:
+        assert "reused (inputs unchanged)" in server.output()
+        assert ask(server.url, MEMBER_OF_UNIVERSITY) is True
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("missing", ["ontology", "data"])
+def test_build_from_a_missing_file_names_it_in_one_line(tmp_path, missing):
+    (tmp_path / "org.ttl").write_text(ORG_ONTOLOGY)
+    (tmp_path / "people.nt").write_text(ORG_DATA)
+    files = {"ontology": tmp_path / "org.ttl", "data": tmp_path / "people.nt"}
+    files[missing] = tmp_path / f"no-{missing}.ttl"
+    command = [sys.executable, "-m", "ipkg", "build", "--store", f"disk:{tmp_path / 'db'}"]
+    built = subprocess.run(
+        [*command, "--ontology", str(files["ontology"]), "--data", str(files["data"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 1
+    assert built.stderr.strip() == f"ipkg: error: {files[missing]}: no such file"
+    assert not (tmp_path / "db" / "oxigraph").exists()
+
+
+def test_a_write_to_reasoned_data_files_derives_the_inferences_again(tmp_path):
+    (tmp_path / "org.ttl").write_text(ORG_ONTOLOGY)
+    (tmp_path / "people.nt").write_text(ORG_DATA)
+    args = ["--store", f"disk:{tmp_path / 'db'}", "--ontology", str(tmp_path / "org.ttl")]
+    args += ["--data", f"http://example.org/people={tmp_path / 'people.nt'}"]
+    server = start_server(
+        tmp_path, [*args, "--reasoner", "reasonable"], env={"IPKG_UPDATE_TOKEN": TOKEN}
+    )
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    in_system = MEMBER_OF_UNIVERSITY.replace("/university", "/system")
+    try:
+        assert ask(server.url, in_system) is False
+        added = requests.post(
+            server.url + "/sparql",
+            data={
+                "update": "INSERT DATA { GRAPH <http://example.org/people> { "
+                "<http://example.org/university> <http://example.org/partOf> "
+                "<http://example.org/system> } }"
+            },
+            headers=auth,
+            timeout=60,
+        )
+        assert added.status_code == 204, added.text
+        assert ask(server.url, in_system) is True
+        forged = requests.post(
+            server.url + "/sparql",
+            data={"update": f"INSERT DATA {{ GRAPH <{INFERRED}> {{ <urn:a> <urn:b> <urn:c> }} }}"},
+            headers=auth,
+            timeout=60,
+        )
+        assert forged.status_code == 403, forged.text
+        assert "inferences" in forged.text
+        assert ask(server.url, f"ASK {{ GRAPH <{INFERRED}> {{ <urn:a> ?p ?o }} }}") is False
+    finally:
+        server.stop()
+
+
+def ask(url: str, query: str) -> bool:
+    answer = requests.get(url + "/sparql", params={"query": query}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["boolean"]

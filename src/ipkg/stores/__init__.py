@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ipkg.cache import cache_key
 from ipkg.config import Settings
-from ipkg.dataset import served_store
-from ipkg.loading import DataSpec
+from ipkg.dataset import dataset_title, served_quads, served_store
+from ipkg.loading import DataSpec, read_input
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sources import ArticleSources
 from ipkg.stores.base import DEFAULT_GRAPH, Store, StoreError
@@ -18,14 +18,13 @@ from ipkg.stores.remote import Endpoint, RemoteStore
 
 __all__ = ["DEFAULT_GRAPH", "DiskStore", "MemoryStore", "RemoteStore", "Store", "StoreError"]
 
-ARTICLE_TITLE = "ipkg: China's IP talent (China IP News, 2024-07-03)"
-
 
 def input_files(settings: Settings) -> list[Path]:
     """Every file whose content decides what the store holds."""
     queries = sorted(Path(settings.queries).glob("*.rq")) if settings.queries else []
     if settings.data:
-        return [DataSpec.parse(text).path for text in settings.data] + queries
+        ontology = [Path(settings.ontology)] if settings.ontology else []
+        return [*ontology, *(DataSpec.parse(text).path for text in settings.data), *queries]
     sources = ArticleSources.embedded()
     return [*sources.inputs(), sources.shapes, sources.article, *queries]
 
@@ -34,14 +33,17 @@ def input_key(settings: Settings) -> str:
     """A hash of the inputs and of every setting that changes what is built from them."""
     files = input_files(settings)
     names = "\0".join([*settings.data, *(str(p) for p in files)])
-    contents = [names.encode(), *(path.read_bytes() for path in files)]
+    contents = [names.encode(), *map(read_input, files)]
     return cache_key(contents, base=settings.base, reasoner=settings.reasoner)
 
 
 def dataset_graphs(settings: Settings, namespaces: Namespaces) -> list[str]:
     """The named graphs the dataset lives in (what a remote store's queries name)."""
     if settings.data:
-        return sorted({spec.graph for spec in map(DataSpec.parse, settings.data) if spec.graph})
+        graphs = {spec.graph for spec in map(DataSpec.parse, settings.data) if spec.graph}
+        if settings.ontology:
+            graphs |= {namespaces.graph("ontology"), namespaces.graph("inferred")}
+        return sorted(graphs)
     return [namespaces.graph(name) for name in (*GRAPH_NAMES, "queries")]
 
 
@@ -58,17 +60,10 @@ def opened_store(settings: Settings, namespaces: Namespaces) -> tuple[Store, str
     if settings.store.startswith("disk:"):
         path = Path(settings.store[len("disk:") :]).expanduser()
         store = DiskStore.opened(
-            path, input_key(settings), lambda: served_store(settings, namespaces)[0]
+            path, input_key(settings), lambda: served_quads(settings, namespaces)
         )
-        return store, title_of(settings)
+        return store, dataset_title(settings)
     if settings.store.startswith("sparql+"):
-        return remote_store(settings, namespaces), title_of(settings)
+        return remote_store(settings, namespaces), dataset_title(settings)
     store, title = served_store(settings, namespaces)
     return MemoryStore(store), title
-
-
-def title_of(settings: Settings) -> str:
-    """The title served_store gives the same dataset."""
-    if settings.data:
-        return "ipkg: " + ", ".join(DataSpec.parse(text).path.name for text in settings.data)
-    return ARTICLE_TITLE

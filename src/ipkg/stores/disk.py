@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,7 @@ class DiskStore(PooledStore):
         self.path.mkdir(parents=True, exist_ok=True)
         self._write_meta(input=None, clean=False)
         shutil.rmtree(self.database, ignore_errors=True)
+        started = time.perf_counter()
         load = self.path / "load.nq"
         with load.open("wb") as out:
             ox.serialize(quads, out, format=ox.RdfFormat.N_QUADS)
@@ -136,6 +138,13 @@ class DiskStore(PooledStore):
         finally:
             load.unlink(missing_ok=True)
         self.meta = self._read_meta()
+        elapsed = time.perf_counter() - started
+        log.info(
+            "loaded %d quads into %s in %.1f s",
+            sum(self.graph_sizes().values()),
+            self.path,
+            elapsed,
+        )
 
     def remeasure(self) -> None:
         """Recounts graph sizes after a write that stopped before recording them."""
