@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import free_port
+from servers import RunningServer, free_port, start_server
 
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
@@ -259,3 +260,26 @@ def start_virtuoso(
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"virtuoso-t was not ready after {timeout} s:\n{server.log()}")
+
+
+def served_from_virtuoso(
+    virtuoso: RunningVirtuoso, tmp: Path, args: list[str], env: dict[str, str] | None = None
+) -> RunningServer:
+    """Pushes the dataset ``args`` name into ``virtuoso`` with ``ipkg push`` and serves it from
+    there with ``ipkg serve --store``."""
+    env = {
+        "IPKG_STORE_USER": virtuoso.user,
+        "IPKG_STORE_PASSWORD": virtuoso.password,
+        **(env or {}),
+    }
+    store_args = ["--store", virtuoso.store_url, *args]
+    pushed = subprocess.run(
+        [sys.executable, "-m", "ipkg", "push", *store_args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+        check=False,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+    return start_server(tmp, store_args, env=env, timeout=600)

@@ -5,9 +5,6 @@ errors, and a server on the remote store passes the W3C protocol query tests."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,13 +14,14 @@ import requests
 from ipkg.execution import QueryRequest
 from ipkg.stores import RemoteStore
 from ipkg.stores.remote import Endpoint
-from servers import RunningServer, start_server
-from virtuoso import SMALL_MAX_ROWS, RunningVirtuoso
+from servers import RunningServer
+from virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
 
 TESTS = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 W3C_BASE = "http://kasei.us/2009/09/sparql/data/"
 EX = "http://example.org/"
+XSD_DURATION = ox.NamedNode("http://www.w3.org/2001/XMLSchema#duration")
 
 
 def iri(name: str) -> ox.NamedNode:
@@ -102,6 +100,33 @@ def test_language_tags_come_back_lowercased_as_pyoxigraph_writes_them(virtuoso):
     assert row["l"]["xml:lang"] == label.language == "en-gb"
 
 
+@pytest.mark.parametrize("form", ["SELECT ?d", "CONSTRUCT { ?s ?p ?d }"])
+def test_durations_come_back_as_durations_not_virtuosos_month_counts(virtuoso, form):
+    store = remote(virtuoso, EX + "durations")
+    durations = ["P4Y", "P1Y2M", "P5M", "-P2Y"]
+    quads = [
+        ox.Quad(iri(f"d{i}"), iri("lasts"), ox.Literal(d, datatype=XSD_DURATION), iri("durations"))
+        for i, d in enumerate(durations)
+    ]
+    store.load_graph(EX + "durations", quads)
+    text = f"{form} WHERE {{ ?s ?p ?d }}"
+    if form.startswith("SELECT"):
+        found = [row["d"]["value"] for row in rows(store, text)]
+    else:
+        outcome = store.query(QueryRequest(text, "ntriples"), 30)
+        assert outcome.status == 200, outcome.body
+        found = [q.object.value for q in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
+    assert sorted(found) == sorted(durations)
+
+
+def test_a_graph_larger_than_virtuosos_row_cap_is_read_whole_not_cut(virtuoso):
+    graph = EX + "large"
+    store = remote(virtuoso, graph)
+    loaded = numbered(SMALL_MAX_ROWS * 2 + 7, graph)
+    store.load_graph(graph, loaded)
+    assert sorted(map(str, store.quads())) == sorted(map(str, loaded))
+
+
 def test_silently_truncated_result_is_an_error(virtuoso):
     graph = EX + "g5"
     store = remote(virtuoso, graph)
@@ -153,18 +178,7 @@ def w3c_data_args() -> list[str]:
 
 @pytest.fixture(scope="module")
 def remote_w3c_server(virtuoso, tmp_path_factory) -> RunningServer:
-    env = {"IPKG_STORE_USER": virtuoso.user, "IPKG_STORE_PASSWORD": virtuoso.password}
-    store_args = ["--store", virtuoso.store_url, *w3c_data_args()]
-    pushed = subprocess.run(
-        [sys.executable, "-m", "ipkg", "push", *store_args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=120,
-        check=False,
-    )
-    assert pushed.returncode == 0, pushed.stderr
-    server = start_server(tmp_path_factory.mktemp("remote-w3c"), store_args, env=env)
+    server = served_from_virtuoso(virtuoso, tmp_path_factory.mktemp("remote-w3c"), w3c_data_args())
     yield server
     server.stop()
 
