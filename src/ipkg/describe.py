@@ -310,7 +310,11 @@ def _grouped(
         )
 
     def order(link: Link) -> tuple:
-        return (link.value.is_literal, link.value.label.lower(), link.value.value)
+        """By label; blank nodes by what they say, so that the order does not depend on the
+        labels a store happens to give them."""
+        if link.value.kind == "bnode":
+            return (False, "", tuple((p.label, o.label) for p, o in link.details), "")
+        return (link.value.is_literal, link.value.label.lower(), (), link.value.value)
 
     result = [
         PropertyGroup(predicates[p], tuple(sorted(links, key=order))) for p, links in groups.items()

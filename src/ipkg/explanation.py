@@ -260,11 +260,14 @@ class _Explainer:
     def derivations(
         self, s: OxTerm, p: OxTerm, o: OxTerm, depth: int, path: frozenset[str]
     ) -> tuple[Derivation, ...]:
+        """The ways the rules derive the triple, fewest inferred premises first; premises are
+        taken in term order, so the explanation is the same whatever order the store gives."""
         rules = TYPE_RULES if p.value == RDF_TYPE else PROPERTY_RULES
         found: list[Derivation] = []
         for rule in rules:
             bindings = {"s": s, "p": p, "o": o}
-            for row in self.run(self.head + rule.query, bindings):
+            rows = self.run(self.head + rule.query, bindings)
+            for row in sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items())):
                 values = {**bindings, **row}
                 premises = self.premises(rule, values, depth, path)
                 if premises is not None:

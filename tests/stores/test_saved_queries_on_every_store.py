@@ -5,64 +5,17 @@ whose answers tests/test_query_answers.py checks against the article."""
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pytest
 import requests
 
 from ipkg.sources import ArticleSources
-from servers import RunningServer, start_server
+from servers import RunningServer
 
 QUERY_NAMES = sorted(p.stem for p in ArticleSources.embedded().queries.glob("*.rq"))
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "nonNegativeInteger")}
-
-
-def article_server(tmp: Path, cache: Path, args: list[str], env: dict | None = None):
-    return start_server(tmp, args, env={"IPKG_CACHE_DIR": str(cache), **(env or {})}, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def memory_server(tmp_path_factory, article_cache) -> Iterator[RunningServer]:
-    server = article_server(tmp_path_factory.mktemp("memory"), article_cache, [])
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def disk_server(tmp_path_factory, article_cache, memory_server) -> Iterator[RunningServer]:
-    tmp = tmp_path_factory.mktemp("disk")
-    server = article_server(tmp, article_cache, ["--store", f"disk:{tmp / 'db'}"])
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def remote_server(tmp_path_factory, article_cache, virtuoso, memory_server):
-    env = {
-        "IPKG_STORE_USER": virtuoso.user,
-        "IPKG_STORE_PASSWORD": virtuoso.password,
-        "IPKG_CACHE_DIR": str(article_cache),
-    }
-    pushed = subprocess.run(
-        [sys.executable, "-m", "ipkg", "push", "--store", virtuoso.store_url],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=600,
-        check=False,
-    )
-    assert pushed.returncode == 0, pushed.stderr
-    server = article_server(
-        tmp_path_factory.mktemp("remote"), article_cache, ["--store", virtuoso.store_url], env
-    )
-    yield server
-    server.stop()
 
 
 def normal_term(binding: dict | None) -> tuple:

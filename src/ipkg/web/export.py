@@ -56,7 +56,12 @@ def graph_names() -> list[str]:
 
 
 def quads_of(run: Runner, graph: str) -> list[ox.Quad]:
-    """The quads of a dump (every graph for ``complete``), read through the query workers."""
+    """The quads of a dump (every graph for ``complete``), read through the query workers; on
+    a remote store through the Graph Store Protocol, as its row cap would cut a large graph."""
+    service = state()
+    if service.backend is not None and service.backend.kind == "remote":
+        wanted = None if graph == "complete" else service.namespaces.graph(graph)
+        return [q for q in service.backend.quads() if wanted in (None, q.graph_name.value)]
     if graph == "complete":
         quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in run(NAMED, {})]
         return quads + [ox.Quad(r["s"], r["p"], r["o"]) for r in run(DEFAULT_ONLY, {})]
@@ -73,7 +78,8 @@ def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
         found = cache.dumps.get((graph, fmt.key))
     if found is not None:
         return found
-    body = dump(quads_of(pool_runner(), graph), fmt, state().namespaces)
+    rows = max(sum(state().graph_sizes.values()), state().settings.max_rows)  # never cut short
+    body = dump(quads_of(pool_runner(max_rows=rows), graph), fmt, state().namespaces)
     digest = hashlib.sha256(body).hexdigest()[:32]
     made = Dump(body, gzip.compress(body, 6, mtime=0), digest)
     with cache.lock:

@@ -157,14 +157,15 @@ def entries(graph: _Graph, base: str) -> dict[str, list[Entry]]:
             ]
             e.domains = [graph.term(d) for d in graph.values(node, RDFS + "domain")]
             e.ranges = [graph.term(r) for r in graph.values(node, RDFS + "range")]
+            chain_heads = graph.values(node, OWL + "propertyChainAxiom")
             e.inverses = [graph.term(i) for i in graph.values(node, OWL + "inverseOf")]
             e.inverses += [
                 graph.term(i) for i in graph.back.get(str(node), {}).get(OWL + "inverseOf", [])
             ]
-            e.chains = [
-                [graph.term(m) for m in graph.items(chain)]
-                for chain in graph.values(node, OWL + "propertyChainAxiom")
-            ]
+            e.chains = sorted(
+                ([graph.term(m) for m in graph.items(chain)] for chain in chain_heads),
+                key=lambda steps: [step.label for step in steps],
+            )
             types = {t.value for t in graph.values(node, RDF + "type")}
             e.characteristics = [c for c in CHARACTERISTICS if f"{OWL}{c}Property" in types]
             sections[kind].append(e)
@@ -196,8 +197,10 @@ def hierarchy(classes: list[Entry]) -> list[tuple[Entry, list]]:
 
 
 def ontology_triples(run: Runner) -> list[ox.Triple]:
+    """The ontology graph, in term order: the page lists parents and alignments in the same
+    order whatever order the store returns them in."""
     rows = run(ONTOLOGY, {"g": ox.NamedNode(state().namespaces.graph("ontology"))})
-    return [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
+    return sorted((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), key=str)
 
 
 def ontology_iri(graph: _Graph) -> str | None:

@@ -56,8 +56,9 @@ class LookupFailed(Exception):
 # Helpers every page of this package uses
 
 
-def pool_runner() -> Runner:
-    """A runner that sends each query to the query workers, with the service's deadline."""
+def pool_runner(max_rows: int | None = None) -> Runner:
+    """A runner that sends each query to the query workers, with the service's deadline (and
+    its row cap unless ``max_rows`` is given)."""
     service = state()
 
     def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
@@ -65,7 +66,7 @@ def pool_runner() -> Runner:
             query=query,
             format_key="json",
             substitutions={name: str(term) for name, term in bindings.items()},
-            max_rows=service.settings.max_rows,
+            max_rows=max_rows or service.settings.max_rows,
             max_bytes=service.settings.max_result_bytes,
         )
         outcome = service.pool.run(job, service.settings.query_timeout)
@@ -332,8 +333,9 @@ INDEX = """SELECT DISTINCT ?inferred ?x ?c ?xl ?cl WHERE {
   OPTIONAL { ?x rdfs:label ?xl }
   OPTIONAL { ?c rdfs:label ?cl }
 }"""
+# (GRAPH ?x { } would be shorter, but Virtuoso binds no ?x for an empty graph pattern.)
 UNTYPED = """SELECT DISTINCT ?base ?x WHERE {
-  { ?x ?p ?o } UNION { ?s ?p ?x } UNION { GRAPH ?x { } }
+  { ?x ?p ?o } UNION { ?s ?p ?x } UNION { GRAPH ?x { ?gs ?gp ?go } }
   FILTER(isIRI(?x) && STRSTARTS(STR(?x), ?base))
   FILTER NOT EXISTS { ?x a ?c }
 }"""
