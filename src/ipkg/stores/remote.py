@@ -378,7 +378,16 @@ class RemoteStore:
 
     def update(self, text: str) -> None:
         """Runs a SPARQL 1.1 Update on the remote store."""
-        self._send("POST", self.endpoint.update_url, data={"update": text})
+        try:
+            self._send("POST", self.endpoint.update_url, data={"update": text})
+        except StoreError as exc:
+            if "SR325" not in str(exc):
+                raise
+            raise StoreError(
+                f"{exc}\nVirtuoso logs a whole update in one transaction, and this one is larger "
+                "than its TransactionAfterImageLimit: raise it in virtuoso.ini [Parameters] "
+                "(e.g. TransactionAfterImageLimit = 4000000000 for graphs of millions of triples)"
+            ) from None
 
     def _graph_request(self, method: str, graph: str, body: bytes | None = None) -> None:
         headers = {"Content-Type": GRAPH_TYPE} if body is not None else {}
