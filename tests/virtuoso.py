@@ -50,7 +50,8 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
 ; ipkg push MOVEs each graph into place in one transaction: allow graphs of millions of triples
-TransactionAfterImageLimit = 4000000000
+; (the value is a 32-bit integer: 4000000000 would wrap and refuse every write)
+TransactionAfterImageLimit = 2000000000
 LiteMode = 0
 DisableUnixSocket = 1
 DisableTcpSocket = 0

@@ -386,7 +386,8 @@ class RemoteStore:
             raise StoreError(
                 f"{exc}\nVirtuoso logs a whole update in one transaction, and this one is larger "
                 "than its TransactionAfterImageLimit: raise it in virtuoso.ini [Parameters] "
-                "(e.g. TransactionAfterImageLimit = 4000000000 for graphs of millions of triples)"
+                "(TransactionAfterImageLimit = 2000000000, its largest value, holds graphs of "
+                "millions of triples)"
             ) from None
 
     def _graph_request(self, method: str, graph: str, body: bytes | None = None) -> None:
