@@ -18,6 +18,7 @@ from ipkg.materialisation import (
     NotStreamable,
     fast_inferred,
     materialised,
+    schema_of,
     stated_schema,
 )
 from ipkg.reasoning import inferred_by, reasonable_closure
@@ -149,5 +150,5 @@ def test_inputs_streaming_cannot_complete_go_to_the_whole_graph_reasoner(
     ontology = triples(ORG_ONTOLOGY + ontology_extra)
     asserted = triples(PREFIXES + data)
     with pytest.raises(NotStreamable, match=named):
-        materialised(ontology, asserted, reasonable_closure)
+        materialised(schema_of(ontology, asserted), ontology, asserted, reasonable_closure)
     assert set(fast_inferred(ontology, asserted)) == whole_graph("reasonable", ontology, asserted)

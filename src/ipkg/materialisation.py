@@ -382,13 +382,20 @@ def reachable(links: dict[Term, set[Term]]) -> dict[Term, set[Term]]:
     return reached
 
 
+def schema_of(ontology: Sequence[ox.Triple], asserted: Sequence[ox.Triple]) -> rdflib.Graph:
+    """The ontology and the schema stated in the data, as one graph for the reasoners."""
+    return rdflib_graph([*ontology, *stated_schema(asserted)])
+
+
 def materialised(
-    ontology: Sequence[ox.Triple], asserted: Sequence[ox.Triple], closure: Closure
+    schema: rdflib.Graph,
+    ontology: Sequence[ox.Triple],
+    asserted: Sequence[ox.Triple],
+    closure: Closure,
 ) -> list[ox.Triple]:
-    """What OWL-RL derives from ``asserted`` over ``ontology`` (and over the schema triples
-    found in the data), by the reasoner behind ``closure``, cleaned, minus the inputs. Raises
-    :class:`NotStreamable` when the inputs need a whole-graph reasoner."""
-    schema = rdflib_graph([*ontology, *stated_schema(asserted)])
+    """What OWL-RL derives from ``asserted`` over ``schema`` (:func:`schema_of`), by the
+    reasoner behind ``closure``, cleaned, minus the inputs. Raises :class:`NotStreamable` when
+    the inputs need a whole-graph reasoner."""
     predicates = {t.predicate for t in asserted}
     if SAME_AS in predicates:
         raise NotStreamable(f"the data uses {JOINING_AXIOMS[str(OWL.sameAs)]}")
@@ -414,10 +421,10 @@ def fast_inferred(ontology: Sequence[ox.Triple], asserted: Sequence[ox.Triple]) 
     the schema stated in the data (reasonable has no scm-* rules), the rest streamed through
     reasonable's answers, or reasonable over the whole graph when the inputs are not
     streamable."""
-    schema = rdflib_graph([*ontology, *stated_schema(asserted)])
+    schema = schema_of(ontology, asserted)
     schema_facts = inferred_triples(schema, rdflib.Graph())
     try:
-        derived = materialised(ontology, asserted, reasonable_closure)
+        derived = materialised(schema, ontology, asserted, reasonable_closure)
     except NotStreamable as exc:
         log.info("reasoning over the whole graph: %s", exc)
         whole = inferred_by("reasonable", rdflib_graph(ontology), rdflib_graph(asserted))
