@@ -79,3 +79,49 @@ def test_example_output_is_what_ipkg_query_prints(query, shown):
         return [line.rstrip() for line in text.strip().splitlines()]
 
     assert lines(done.stdout) == lines(shown)
+
+
+def tour_commands() -> list[tuple[str, str | None]]:
+    """Each ``curl`` block of the quick tour, with the output block that follows it (if any)."""
+    blocks = code_blocks(section("Quick tour"))
+    pairs, index = [], 0
+    while index < len(blocks):
+        command = blocks[index]
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        shown = following if following and not following.startswith("curl") else None
+        pairs.append((command, shown))
+        index += 2 if shown is not None else 1
+    return pairs
+
+
+def test_the_quick_tour_shows_a_sparql_query_with_curl():
+    assert any("/sparql" in command for command, shown in tour_commands() if shown)
+
+
+@pytest.mark.parametrize("number", range(len(tour_commands())))
+def test_every_quick_tour_command_answers_on_a_live_server_as_shown(
+    number, article_server, tmp_path
+):
+    command, shown = tour_commands()[number]
+    assert command.startswith("curl ")
+    done = subprocess.run(
+        ["bash", "-c", command.replace("http://127.0.0.1:8000", article_server.url)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    if shown is None:
+        assert done.stdout or any(tmp_path.iterdir()), "the command printed and saved nothing"
+    else:
+        assert done.stdout.strip().splitlines() == shown.splitlines()
+
+
+def test_the_readme_stays_one_screen_deep_and_every_page_it_links_exists():
+    assert len(README) <= 20_000
+    links = re.findall(r"\]\(((?:docs/)?[\w./-]+\.(?:md|svg|png)|LICENSE)\)", README)
+    assert any(link.startswith("docs/") for link in links)
+    missing = [link for link in links if not (ROOT / link).is_file()]
+    assert not missing
