@@ -37,7 +37,7 @@ from harness import (
 from loadgen import KindStats, LoadResult, Request, markdown_table, ms, run_load, summary_row
 from rdflib_server import RdflibEndpoint
 
-from ipkg.inspection import inspect_request
+from ipkg.sparql.inspection import inspect_request
 
 
 def result_size(response: requests.Response) -> int:

@@ -28,9 +28,9 @@ from harness import ROOT, load_average, machine, shared_cache, start_server, wri
 from loadgen import LoadResult, Request, markdown_table, ms, run_load, summary_row
 from requests.auth import HTTPDigestAuth
 
-from ipkg.binding import term_for
 from ipkg.namespaces import Namespaces
-from ipkg.savedqueries import SavedQuery, read_catalogue
+from ipkg.queries.binding import term_for
+from ipkg.queries.saved import SavedQuery, read_catalogue
 
 sys.path.insert(0, str(ROOT / "tests"))
 from virtuoso import RunningVirtuoso, start_virtuoso

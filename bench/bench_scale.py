@@ -31,8 +31,8 @@ sys.path.insert(0, str(BENCH))
 
 from generate import write as write_synthetic  # noqa: E402
 
-from ipkg.inspection import inspect_request  # noqa: E402
 from ipkg.namespaces import Namespaces  # noqa: E402
+from ipkg.sparql.inspection import inspect_request  # noqa: E402
 from servers import start_server  # noqa: E402
 
 NS = Namespaces()

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # servers.py: the same launcher the tes
 
 from loadgen import Request  # noqa: E402
 
-from ipkg.inspection import inspect_request  # noqa: E402
+from ipkg.sparql.inspection import inspect_request  # noqa: E402
 from servers import RunningServer, descendants, free_port, start_server  # noqa: E402
 
 __all__ = ["RunningServer", "free_port", "start_server"]

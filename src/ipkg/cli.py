@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ipkg.cache import InferenceCache
-from ipkg.config import ConfigError, Settings, add_arguments, settings_from
-from ipkg.dataset import (
+from ipkg.build.cache import InferenceCache
+from ipkg.build.dataset import (
     InvalidData,
     article_quads,
     check_article,
@@ -26,12 +25,13 @@ from ipkg.dataset import (
     served_store,
     store_of,
 )
-from ipkg.diagram import add_diagram_parser, cmd_diagram
-from ipkg.execution import QueryRequest, execute, run_query
-from ipkg.inspection import RefusedQuery, inspect_request
-from ipkg.loading import RdfInputError
+from ipkg.build.loading import RdfInputError
+from ipkg.build.sources import ArticleSources
+from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
-from ipkg.sources import ArticleSources
+from ipkg.sparql.execution import QueryRequest, execute, run_query
+from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.stores import StoreError, opened_store, remote_store
 from ipkg.stores.remote import pushed
 
@@ -164,7 +164,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from ipkg.export import BY_KEY, dump, selected
+    from ipkg.linkeddata.dumps import BY_KEY, dump, selected
 
     ns = Namespaces(settings.base)
     quads = _article_quads(settings, _sources(args))
@@ -178,7 +178,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from ipkg.serving import serve
+    from ipkg.web.serving import serve
 
     store, title = opened_store(settings, Namespaces(settings.base))  # --store
     serve(settings, store, title)

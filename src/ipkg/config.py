@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ipkg.build.sources import ArticleSources
 from ipkg.namespaces import CANONICAL_BASE
-from ipkg.sources import ArticleSources
 
 
 class ConfigError(ValueError):

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from ipkg.execution import QueryRequest
+from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import DiskStore
 from servers import start_server
 

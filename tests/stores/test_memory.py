@@ -8,7 +8,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from ipkg.execution import QueryRequest
+from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import MemoryStore
 
 G = "http://example.org/g"

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from ipkg.execution import QueryRequest
+from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import RemoteStore
 from ipkg.stores.remote import Endpoint
 from servers import RunningServer

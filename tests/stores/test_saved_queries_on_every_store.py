@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 import pytest
 import requests
 
-from ipkg.sources import ArticleSources
+from ipkg.build.sources import ArticleSources
 from servers import RunningServer
 
 QUERY_NAMES = sorted(p.stem for p in ArticleSources.embedded().queries.glob("*.rq"))

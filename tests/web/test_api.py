@@ -16,8 +16,8 @@ import pytest
 import rdflib
 import requests
 
-from ipkg.savedqueries import read_catalogue
-from ipkg.sources import ArticleSources
+from ipkg.build.sources import ArticleSources
+from ipkg.queries.saved import read_catalogue
 from servers import RunningServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")

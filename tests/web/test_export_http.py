@@ -9,8 +9,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from ipkg.export import DUMP_FORMATS, GRAPHS
-from ipkg.serialization import RDF_FORMATS
+from ipkg.linkeddata.dumps import DUMP_FORMATS, GRAPHS
+from ipkg.sparql.serialisation import RDF_FORMATS
 
 
 def get(server, path: str, **headers: str) -> requests.Response:

@@ -14,7 +14,7 @@ from browser import chromium, require_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from ipkg.sources import ArticleSources
+from ipkg.build.sources import ArticleSources
 from servers import RunningServer
 
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,8 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
-from ipkg.binding import IRI_PATTERN
-from ipkg.sources import ArticleSources
+from ipkg.build.sources import ArticleSources
+from ipkg.queries.binding import IRI_PATTERN
 from servers import RunningServer
 
 # A URL longer than gunicorn reads (8 KiB request line) is refused with 414 before ipkg sees

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipkg.cache import cache_key
+from ipkg.build.cache import cache_key
+from ipkg.build.dataset import dataset_title, served_quads, served_store
+from ipkg.build.loading import DataSpec, read_input
+from ipkg.build.sources import ArticleSources
 from ipkg.config import Settings
-from ipkg.dataset import dataset_title, served_quads, served_store
-from ipkg.loading import DataSpec, read_input
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
-from ipkg.sources import ArticleSources
 from ipkg.stores.base import DEFAULT_GRAPH, Store, StoreError
 from ipkg.stores.disk import DiskStore
 from ipkg.stores.memory import MemoryStore

@@ -8,8 +8,8 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from ipkg.execution import QueryOutcome, QueryRequest
-from ipkg.pool import PoolStats, StoreSource, WorkerPool
+from ipkg.sparql.execution import QueryOutcome, QueryRequest
+from ipkg.sparql.pool import PoolStats, StoreSource, WorkerPool
 
 DEFAULT_GRAPH = ""  # the key of the default graph in graph-size and replacement maps
 

@@ -31,11 +31,11 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from ipkg.execution import QueryOutcome, QueryRequest, short
-from ipkg.formats import BY_KEY
-from ipkg.inspection import _TOKENS, RefusedQuery, inspect_request
-from ipkg.pool import PoolStats
-from ipkg.serialization import ResultTooLarge, write_boolean, write_graph, write_solutions
+from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
+from ipkg.sparql.formats import BY_KEY
+from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
+from ipkg.sparql.pool import PoolStats
+from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 
 SCHEME = "sparql+"

@@ -20,14 +20,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from ipkg.binding import BindingError, substitutions
-from ipkg.execution import QueryOutcome, QueryRequest
-from ipkg.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
-from ipkg.inspection import inspect_request
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.negotiation import choose
-from ipkg.savedqueries import Catalogue, SavedQuery, read_catalogue
-from ipkg.serialization import ResultTooLarge, write_solutions
+from ipkg.queries.binding import BindingError, substitutions
+from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
+from ipkg.sparql.execution import QueryOutcome, QueryRequest
+from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
+from ipkg.sparql.inspection import inspect_request
+from ipkg.sparql.negotiation import choose
+from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import text_error
 from ipkg.web.state import ServiceState, state

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template
 
-from ipkg.describe import Runner, Sentence, prefixes, sentence_of, sentence_order
-from ipkg.labels import local_name, pick
-from ipkg.sources import ArticleSources
+from ipkg.build.sources import ArticleSources
+from ipkg.linkeddata.describe import Runner, Sentence, prefixes, sentence_of, sentence_order
+from ipkg.linkeddata.labels import local_name, pick
 from ipkg.web.resources import languages, pool_runner
 from ipkg.web.state import state
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from ipkg.describe import Runner
-from ipkg.export import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
+from ipkg.linkeddata.describe import Runner
+from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
 from ipkg.web.resources import pool_runner
 from ipkg.web.state import state
 
 blueprint = Blueprint("export", __name__)
-CACHE_KEY = "ipkg.export"
+CACHE_KEY = "ipkg.linkeddata.dumps"
 NAMED = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 DEFAULT_ONLY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
 

@@ -1,7 +1,7 @@
 """Authenticated writes: SPARQL 1.1 Update on ``/sparql`` and the Graph Store HTTP Protocol on
 ``/store``. Off unless an update token is configured; a write then needs
 ``Authorization: Bearer <token>`` (missing: 401, wrong: 403) and either commits whole or
-changes nothing (see ``ipkg.updates``). Reading a graph from ``/store`` needs no token."""
+changes nothing (see ``ipkg.stores.updates``). Reading a graph from ``/store`` needs no token."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import logging
 import pyoxigraph as ox
 from flask import Blueprint, Request, Response, request
 
-from ipkg.execution import QueryRequest
-from ipkg.formats import GRAPH, formats_for
-from ipkg.loading import RdfInputError, parse_bytes
-from ipkg.negotiation import choose
+from ipkg.build.loading import RdfInputError, parse_bytes
+from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.formats import GRAPH, formats_for
+from ipkg.sparql.negotiation import choose
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
-from ipkg.updates import (
+from ipkg.stores.updates import (
     Change,
     Dataset,
     WriteRefused,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ipkg.execution import QueryRequest
+from ipkg.sparql.execution import QueryRequest
 from ipkg.web.state import state
 
 blueprint = Blueprint("health", __name__)

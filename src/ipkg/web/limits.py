@@ -7,8 +7,8 @@ import math
 
 from flask import Flask, Response, request
 
-from ipkg.ratelimit import RateLimiter
 from ipkg.web.errors import text_error
+from ipkg.web.ratelimit import RateLimiter
 
 EXEMPT = ("/healthz", "/readyz", "/metrics")
 

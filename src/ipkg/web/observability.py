@@ -11,7 +11,7 @@ import time
 from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from ipkg.metrics import Metrics
+from ipkg.web.metrics import Metrics
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("observability", __name__)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request, send_file
 
-from ipkg.describe import Runner, Term
-from ipkg.export import BY_KEY, dump
-from ipkg.labels import local_name, pick
-from ipkg.negotiation import choose
-from ipkg.sources import project_root
+from ipkg.build.sources import project_root
+from ipkg.linkeddata.describe import Runner, Term
+from ipkg.linkeddata.dumps import BY_KEY, dump
+from ipkg.linkeddata.labels import local_name, pick
+from ipkg.sparql.negotiation import choose
 from ipkg.web.resources import (
     HTML,
     PAGE_CHOICES,

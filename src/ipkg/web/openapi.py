@@ -8,9 +8,9 @@ import re
 from flask import Blueprint, Response, current_app, request
 
 from ipkg import __version__
-from ipkg.binding import IRI_PATTERN, MAX_VALUE_LENGTH
-from ipkg.formats import formats_for, kind_of_form
-from ipkg.savedqueries import Catalogue, Parameter, SavedQuery
+from ipkg.queries.binding import IRI_PATTERN, MAX_VALUE_LENGTH
+from ipkg.queries.saved import Catalogue, Parameter, SavedQuery
+from ipkg.sparql.formats import formats_for, kind_of_form
 from ipkg.web.api import api_state
 
 blueprint = Blueprint("openapi", __name__)

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
 
-from ipkg.execution import QueryRequest
-from ipkg.formats import by_name, formats_for, kind_of_form
-from ipkg.inspection import RefusedQuery, inspect_request
-from ipkg.negotiation import choose
+from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.formats import by_name, formats_for, kind_of_form
+from ipkg.sparql.inspection import RefusedQuery, inspect_request
+from ipkg.sparql.negotiation import choose
 from ipkg.web.errors import text_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description

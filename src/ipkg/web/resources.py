@@ -22,13 +22,13 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from ipkg.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
-from ipkg.execution import QueryRequest
-from ipkg.explanation import RULE_NAMES, explain
-from ipkg.export import BY_EXTENSION, BY_KEY, DumpFormat, dump
-from ipkg.formats import ResultFormat
-from ipkg.labels import local_name, preferred_languages
-from ipkg.negotiation import choose
+from ipkg.linkeddata.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
+from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
+from ipkg.linkeddata.explanation import RULE_NAMES, explain
+from ipkg.linkeddata.labels import local_name, preferred_languages
+from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.negotiation import choose
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -343,7 +343,7 @@ UNTYPED = """SELECT DISTINCT ?base ?x WHERE {
 
 def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(class IRI, class label, [(IRI, label)]) for every asserted class, by label."""
-    from ipkg.labels import pick
+    from ipkg.linkeddata.labels import pick
 
     ns = state().namespaces
     wanted = languages()

@@ -7,8 +7,8 @@ import rdflib
 from flask import Request, Response, render_template
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from ipkg.formats import FORMATS, ResultFormat, by_name
-from ipkg.negotiation import choose
+from ipkg.sparql.formats import FORMATS, ResultFormat, by_name
+from ipkg.sparql.negotiation import choose
 from ipkg.web.state import ServiceState, state
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")

@@ -9,9 +9,9 @@ from typing import Any
 from flask import current_app
 
 from ipkg.config import Settings
-from ipkg.metrics import Metrics
 from ipkg.namespaces import Namespaces
-from ipkg.pool import WorkerPool
+from ipkg.sparql.pool import WorkerPool
+from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
 

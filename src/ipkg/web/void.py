@@ -7,9 +7,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from ipkg.describe import Runner, prefixes
-from ipkg.export import BY_KEY, DUMP_FORMATS, dump
-from ipkg.negotiation import choose
+from ipkg.linkeddata.describe import Runner, prefixes
+from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
+from ipkg.sparql.negotiation import choose
 from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
 from ipkg.web.state import state
 

@@ -1,0 +1,193 @@
+"""Assembles the dataset to serve: the article graph (ontology, asserted and inferred named
+graphs) or the user's own RDF files, into one in-memory pyoxigraph store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ipkg.build.cache import InferenceCache, cache_key
+from ipkg.build.loading import DataSpec, read_input, read_quads
+from ipkg.build.materialisation import fast_inferred
+from ipkg.build.reasoning import inferred_by
+from ipkg.build.sources import ArticleSources
+from ipkg.build.terms import map_iris, oxigraph_quads, rdflib_graph
+from ipkg.build.validation import Violation, article_violations
+from ipkg.config import Settings
+from ipkg.namespaces import Namespaces
+from ipkg.queries.catalogue_graph import served_catalogue
+
+log = logging.getLogger(__name__)
+
+
+def article_graph_quads(path: Path, graph: str, namespaces: Namespaces) -> list[ox.Quad]:
+    """The triples of one of the article's files, rebased, in the named graph ``graph``."""
+    return [map_iris(q, namespaces.rebase) for q in read_quads(path, graph)]
+
+
+def inferred_quads(
+    ontology: Sequence[ox.Quad],
+    asserted: Sequence[ox.Quad],
+    graph: str,
+    key: str,
+    cache: InferenceCache | None,
+    reasoner: str = "owlrl",
+) -> list[ox.Quad]:
+    """What OWL-RL derives (with owlrl or reasonable), from the cache when this exact input
+    was reasoned before."""
+    name = ox.NamedNode(graph)
+    cached = cache.get(key) if cache else None
+    if cached is not None:
+        log.info("inferences read from cache (%d triples)", len(cached))
+        return [ox.Quad(t.subject, t.predicate, t.object, name) for t in cached]
+    started = time.perf_counter()
+    if reasoner == "reasonable":
+        triples = fast_inferred([q.triple for q in ontology], [q.triple for q in asserted])
+        quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+    else:
+        inferred = inferred_by(reasoner, rdflib_graph(ontology), rdflib_graph(asserted))
+        quads = list(oxigraph_quads(inferred, graph))
+    if cache:
+        cache.put(key, (q.triple for q in quads))
+    log.info(
+        "%s derived %d new triples in %.1f s", reasoner, len(quads), time.perf_counter() - started
+    )
+    return quads
+
+
+class InvalidData(ValueError):
+    """The data breaks its shapes or misquotes its source; the message lists every violation."""
+
+    def __init__(self, source: Path, violations: Sequence[Violation]) -> None:
+        lines = "\n".join(f"  {v}" for v in violations)
+        super().__init__(f"{source}: {len(violations)} violation(s)\n{lines}")
+        self.violations = list(violations)
+
+
+def check_article(
+    sources: ArticleSources,
+    ontology: Sequence[ox.Quad],
+    asserted: Sequence[ox.Quad],
+    cache: InferenceCache | None,
+) -> None:
+    """Raises :class:`InvalidData` unless the facts conform to the shapes and quote the article
+    exactly. A passing set of inputs is remembered in the cache and not checked again."""
+    files = (*sources.inputs(), sources.shapes, sources.article)
+    contents = [read_input(p) for p in files]
+    key = cache_key(contents, base="", reasoner="shacl")
+    if cache and cache.is_marked(key):
+        return
+    violations = article_violations(
+        rdflib_graph(ontology),
+        rdflib_graph(asserted),
+        rdflib_graph(read_quads(sources.shapes)),
+        contents[-1].decode("utf-8", errors="replace"),
+    )
+    if violations:
+        raise InvalidData(sources.facts, violations)
+    if cache:
+        cache.mark(key)
+
+
+def article_quads(
+    sources: ArticleSources,
+    namespaces: Namespaces,
+    reasoner: str = "owlrl",
+    cache: InferenceCache | None = None,
+    validate: bool = False,
+) -> list[ox.Quad]:
+    """The article dataset: ontology, asserted facts and (unless reasoner is 'none') inferences.
+    With ``validate``, data that breaks the shapes or misquotes the article is refused."""
+    ontology = article_graph_quads(sources.ontology, namespaces.graph("ontology"), namespaces)
+    asserted = article_graph_quads(sources.facts, namespaces.graph("asserted"), namespaces)
+    if validate:
+        check_article(sources, ontology, asserted, cache)
+    if reasoner == "none":
+        return ontology + asserted
+    key = cache_key(
+        (read_input(p) for p in sources.inputs()), base=namespaces.base, reasoner=reasoner
+    )
+    inferred = inferred_quads(
+        ontology, asserted, namespaces.graph("inferred"), key, cache, reasoner=reasoner
+    )
+    return ontology + asserted + inferred
+
+
+def file_quads(specs: Iterable[DataSpec]) -> list[ox.Quad]:
+    """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept."""
+    started = time.perf_counter()
+    quads: list[ox.Quad] = []
+    for spec in specs:
+        quads.extend(read_quads(spec.path, spec.graph))
+    log.info("read %d triples in %.1f s", len(quads), time.perf_counter() - started)
+    return quads
+
+
+def reasoned_files(
+    specs: Sequence[DataSpec], ontology: Path, namespaces: Namespaces, settings: Settings
+) -> list[ox.Quad]:
+    """The ``--data`` files, the ontology in its named graph, and (unless the reasoner is
+    'none') what OWL-RL derives from both, cached by the content of every input."""
+    data = file_quads(specs)
+    schema = article_graph_quads(ontology, namespaces.graph("ontology"), namespaces)
+    if settings.reasoner == "none":
+        return schema + data
+    contents = (read_input(p) for p in (ontology, *(spec.path for spec in specs)))
+    key = cache_key(contents, base=namespaces.base, reasoner=settings.reasoner)
+    cache = InferenceCache(settings.cache_dir)
+    graph = namespaces.graph("inferred")
+    return schema + data + inferred_quads(schema, data, graph, key, cache, settings.reasoner)
+
+
+def store_of(quads: Iterable[ox.Quad]) -> ox.Store:
+    """An in-memory store holding the quads."""
+    store = ox.Store()
+    store.extend(quads)
+    return store
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    """Triples per graph: the default graph under '' and each named graph under its IRI."""
+    sizes: dict[str, int] = {}
+    for quad in store:
+        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        sizes[key] = sizes.get(key, 0) + 1
+    return sizes
+
+
+ARTICLE_TITLE = "ipkg: China's IP talent (China IP News, 2024-07-03)"
+
+
+def dataset_title(settings: Settings) -> str:
+    """The title of the dataset the settings describe."""
+    if settings.data:
+        return "ipkg: " + ", ".join(DataSpec.parse(text).path.name for text in settings.data)
+    return ARTICLE_TITLE
+
+
+def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """Every quad to serve: the user's files (reasoned when ``--ontology`` is given) or else the
+    article graph, and the saved-query catalogue."""
+    if not settings.data:
+        quads = article_quads(
+            ArticleSources.embedded(),
+            namespaces,
+            reasoner=settings.reasoner,
+            cache=InferenceCache(settings.cache_dir),
+            validate=True,
+        )
+    elif settings.ontology:
+        specs = [DataSpec.parse(text) for text in settings.data]
+        quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
+    else:
+        quads = file_quads(DataSpec.parse(text) for text in settings.data)
+    return quads + served_catalogue(settings, namespaces)
+
+
+def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
+    """The store to serve, in memory, and a title for it."""
+    return store_of(served_quads(settings, namespaces)), dataset_title(settings)

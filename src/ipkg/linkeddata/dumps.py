@@ -1,0 +1,178 @@
+"""Dumps of the dataset: the asserted, inferred or complete graph in Turtle (prefixed, blank
+nodes nested), JSON-LD (compacted with the project's own ``@context``), N-Triples, RDF/XML,
+TriG and N-Quads. The web service and ``ipkg export`` both write them with :func:`dump`."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
+from ipkg.namespaces import COMMON_PREFIXES, Namespaces
+from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+EXTRA_PREFIXES = {
+    "qb": "http://purl.org/linked-data/cube#",
+    "time": "http://www.w3.org/2006/time#",
+    "wd": "http://www.wikidata.org/entity/",
+    "void": "http://rdfs.org/ns/void#",
+}
+GRAPHS = ("asserted", "inferred", "complete", "ontology")
+"""The dumps every article dataset has: its named graphs, and ``complete``, all graphs together."""
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    """One format of the dumps: its key in :mod:`ipkg.sparql.formats`, extension and media type."""
+
+    key: str
+    extension: str
+    media_type: str
+    title: str
+    keeps_graphs: bool = False
+
+
+DUMP_FORMATS = (
+    DumpFormat("turtle", "ttl", "text/turtle", "Turtle"),
+    DumpFormat("jsonld", "jsonld", "application/ld+json", "JSON-LD"),
+    DumpFormat("ntriples", "nt", "application/n-triples", "N-Triples"),
+    DumpFormat("rdfxml", "rdf", "application/rdf+xml", "RDF/XML"),
+    DumpFormat("trig", "trig", "application/trig", "TriG", keeps_graphs=True),
+    DumpFormat("nquads", "nq", "application/n-quads", "N-Quads", keeps_graphs=True),
+)
+BY_EXTENSION = {f.extension: f for f in DUMP_FORMATS}
+BY_KEY = {f.key: f for f in DUMP_FORMATS}
+
+
+def prefixes(ns: Namespaces) -> dict[str, str]:
+    """The prefixes of the dumps and of the JSON-LD context."""
+    return {
+        "ipkg": ns.ontology,
+        "id": ns.instances,
+        **COMMON_PREFIXES,
+        **EXTRA_PREFIXES,
+    }
+
+
+def context(ns: Namespaces) -> dict:
+    """The project's JSON-LD context (published at ``/context.jsonld``): prefixes only, so that
+    every compact IRI in a dump reads like its Turtle and expands without surprises."""
+    return {"@context": dict(sorted(prefixes(ns).items()))}
+
+
+def selected(quads: Iterable[ox.Quad], graph: str, ns: Namespaces) -> list[ox.Quad]:
+    """The quads of one dump: one named graph, or every quad for ``complete``."""
+    if graph == "complete":
+        return list(quads)
+    name = ns.graph(graph)
+    return [
+        q
+        for q in quads
+        if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value == name
+    ]
+
+
+def _triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
+    """The distinct triples of the quads, graph names dropped, in a stable order."""
+    return sorted({q.triple for q in quads}, key=str)
+
+
+def dump(quads: Iterable[ox.Quad], fmt: DumpFormat, ns: Namespaces) -> bytes:
+    """The quads in ``fmt``: graph names kept in TriG and N-Quads, merged otherwise."""
+    quads = list(quads)
+    if fmt.key == "turtle":
+        graph = rdflib_graph(_triples(quads))
+        for prefix, namespace in prefixes(ns).items():
+            graph.bind(prefix, namespace, override=True, replace=True)
+        return graph.serialize(format="turtle", encoding="utf-8")
+    if fmt.key == "jsonld":
+        return jsonld(_triples(quads), ns)
+    buffer = io.BytesIO()
+    if fmt.keeps_graphs:
+        items: list = sorted(set(quads), key=str)
+        ox.serialize(items, buffer, format=RDF_FORMATS[fmt.key], **_prefix_option(fmt, ns))
+    else:
+        ox.serialize(_triples(quads), buffer, format=RDF_FORMATS[fmt.key])
+    data = buffer.getvalue()
+    return xml_safe_bytes(data) if fmt.key == "rdfxml" else data
+
+
+def _prefix_option(fmt: DumpFormat, ns: Namespaces) -> dict:
+    return {"prefixes": prefixes(ns)} if fmt.key == "trig" else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON-LD, compacted with the project's context
+
+
+def compact_iri(iri: str, table: list[tuple[str, str]]) -> str:
+    """``prefix:local`` for an IRI in a context namespace, else the IRI. A local part that
+    could be read as an absolute IRI or a blank node (``//``, ``_:``) keeps the full IRI."""
+    for prefix, namespace in table:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            local = iri[len(namespace) :]
+            if not local.startswith("//") and ":" not in local.split("/")[0]:
+                return f"{prefix}:{local}"
+    return iri
+
+
+def _node_ref(term: ox.NamedNode | ox.BlankNode, table: list[tuple[str, str]]) -> str:
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return compact_iri(term.value, table)
+
+
+def _value(term, table: list[tuple[str, str]]):
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        return {"@id": _node_ref(term, table)}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    datatype = term.datatype.value
+    if datatype == XSD_STRING:
+        return term.value
+    if datatype == RDF_LANG_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": compact_iri(datatype, table)}
+
+
+def _one_or_many(values: list):
+    return values[0] if len(values) == 1 else values
+
+
+def jsonld(triples: Iterable[ox.Triple], ns: Namespaces) -> bytes:
+    """Compacted JSON-LD of the triples: one node object per subject in a ``@graph``, compact
+    IRIs from the context, ``@type`` for classes; the context is written inline (the same one
+    ``/context.jsonld`` publishes), so reading it back needs no network."""
+    table = sorted(prefixes(ns).items(), key=lambda pair: -len(pair[1]))
+    nodes: dict[str, dict] = {}
+    for t in triples:
+        ref = _node_ref(t.subject, table)
+        node = nodes.setdefault(ref, {"@id": ref})
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compact_iri(t.object.value, table))
+            continue
+        key = compact_iri(t.predicate.value, table)
+        if key.startswith("@"):
+            key = t.predicate.value
+        node.setdefault(key, []).append(_value(t.object, table))
+    graph = []
+    for ref in sorted(nodes):
+        node = nodes[ref]
+        ordered = {"@id": node.pop("@id")}
+        if "@type" in node:
+            ordered["@type"] = _one_or_many(sorted(node.pop("@type")))
+        for key in sorted(node):
+            ordered[key] = _one_or_many(node[key])
+        graph.append(ordered)
+    document = {**context(ns), "@graph": graph}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def read_back(data: bytes, fmt: DumpFormat) -> list[ox.Quad]:
+    """Parses a dump (for round-trip checks)."""
+    return list(ox.parse(data, format=RDF_FORMATS[fmt.key]))

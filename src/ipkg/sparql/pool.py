@@ -1,0 +1,270 @@
+"""A pool of pre-forked processes that hold the store and evaluate queries.
+
+A Python thread cannot interrupt a running query (pyoxigraph's evaluation or a regex runs to
+its end), so every query runs in a worker process that can be killed at its deadline and has a
+bounded address space. Workers are forked by a "zygote": a single-threaded process forked once,
+while the service is still single-threaded, that holds the store and forks a fresh worker on
+request. Forking from the multi-threaded server itself would not be safe; forking from the
+zygote costs milliseconds and shares the store's memory copy-on-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import queue
+import signal
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from ipkg.sparql.execution import QueryOutcome, QueryRequest, execute
+from ipkg.sparql.isolation import confine, die_with_parent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+    generation: int = 0
+
+
+# What workers query: a store forked from the zygote, or a function that opens one in the worker
+# (a store on disk is opened by each worker after the fork, never shared across it).
+StoreSource = ox.Store | Callable[[], ox.Store]
+
+
+@dataclass
+class PoolStats:
+    """Counters for monitoring."""
+
+    completed: int = 0
+    killed_at_deadline: int = 0
+    crashed: int = 0
+    busy_rejections: int = 0
+
+
+def _worker_loop(channel: socket.socket, source: StoreSource, memory_bytes: int) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    store = source if isinstance(source, ox.Store) else source()
+    held = confine(memory_bytes)
+    conn = Connection(channel.detach())
+    conn.send_bytes(pickle.dumps(held))
+    while True:
+        try:
+            request: QueryRequest = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = execute(store, request)
+        except MemoryError:
+            outcome = QueryOutcome.error(503, "query ran out of its memory allowance")
+        conn.send_bytes(pickle.dumps(outcome))
+
+
+def _receive_exactly(control: socket.socket, size: int) -> bytes:
+    chunks = bytearray()
+    while len(chunks) < size:
+        chunk = control.recv(min(size - len(chunks), 1 << 20))
+        if not chunk:
+            raise EOFError("the pool closed the zygote's control socket")
+        chunks.extend(chunk)
+    return bytes(chunks)
+
+
+def _zygote_loop(control: socket.socket, store: StoreSource, memory_bytes: int) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    while command := control.recv(1):
+        if command == b"r":  # new data for the workers to come, as N-Quads
+            (size,) = struct.unpack("!Q", _receive_exactly(control, 8))
+            store = ox.Store()
+            store.load(_receive_exactly(control, size), format=ox.RdfFormat.N_QUADS)
+            control.sendall(b"k")
+            continue
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            ours.close()
+            try:
+                _worker_loop(theirs, store, memory_bytes)
+            finally:
+                os._exit(0)
+        theirs.close()
+        socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
+        ours.close()
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class WorkerPool:
+    """Runs queries in worker processes, each with a hard deadline and a memory cap.
+
+    Create it while the process is single-threaded (before the HTTP server starts threads).
+    """
+
+    def __init__(self, store: StoreSource, size: int, memory_mb: int) -> None:
+        self.size = size
+        self.stats = PoolStats()
+        self.isolation: dict[str, bool] = {}
+        self._lock = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._generation = 0
+        self._busy = 0
+        self._settled = threading.Condition()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._control, theirs = socket.socketpair()
+        self._zygote = os.fork()
+        if self._zygote == 0:
+            self._control.close()
+            try:
+                _zygote_loop(theirs, store, memory_mb * 1_048_576)
+            finally:
+                os._exit(0)
+        theirs.close()
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        with self._lock:
+            self._control.sendall(b"s")
+            message, fds, _flags, _addr = socket.recv_fds(self._control, 32, 1)
+        if not fds:
+            raise RuntimeError("the query worker zygote has stopped")
+        worker = _Worker(int(message), Connection(fds[0]), self._generation)
+        self.isolation = pickle.loads(worker.conn.recv_bytes())
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        _kill(worker.pid)
+        worker.conn.close()
+        self._settle()
+        if worker.generation != self._generation:
+            return  # a refresh is under way or done: it starts the new workers
+        try:
+            self._idle.put(self._spawn())
+        except (OSError, RuntimeError, EOFError):
+            log.exception("could not start a replacement query worker")
+
+    def _give_back(self, worker: _Worker) -> None:
+        if worker.generation == self._generation:
+            self._idle.put(worker)
+        else:
+            _kill(worker.pid)
+            worker.conn.close()
+        self._settle()
+
+    def _settle(self) -> None:
+        with self._settled:
+            self._busy -= 1
+            self._settled.notify_all()
+
+    def run(
+        self, request: QueryRequest, timeout: float, started: float | None = None
+    ) -> QueryOutcome:
+        """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
+        deadline = (started if started is not None else time.monotonic()) + timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                self._count("busy_rejections")
+                return QueryOutcome.error(503, "every query worker is busy; try again shortly")
+            with self._settled:
+                self._busy += 1
+            if worker.generation != self._generation:  # left over from before a refresh
+                self._give_back(worker)
+                continue
+            try:
+                worker.conn.send_bytes(pickle.dumps(request))
+            except OSError:  # it died while idle (killed from outside): use another
+                self._replace(worker)
+                continue
+            return self._await(worker, deadline, timeout)
+
+    def _await(self, worker: _Worker, deadline: float, timeout: float) -> QueryOutcome:
+        try:
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
+                self._count("killed_at_deadline")
+                self._replace(worker)
+                return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
+            outcome: QueryOutcome = pickle.loads(worker.conn.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._count("crashed")
+            self._replace(worker)
+            return QueryOutcome.error(
+                503, "query stopped: it exceeded its memory allowance or its worker ended"
+            )
+        self._count("completed")
+        self._give_back(worker)
+        return outcome
+
+    @contextlib.contextmanager
+    def exclusive(self, new_data: bytes | None = None, wait: float = 60.0) -> Iterator[None]:
+        """Stops every worker (waiting up to ``wait`` s for running queries), runs the body
+        with no worker holding the store, then starts fresh workers: on ``new_data`` (N-Quads)
+        when given, else on what their store source opens now. Queries wait meanwhile."""
+        with self._refresh_lock:
+            self._generation += 1
+            self._retire_idle()
+            with self._settled:
+                self._settled.wait_for(lambda: self._busy <= 0, timeout=wait)
+            try:
+                yield
+                if new_data is not None:
+                    self._reload_zygote(new_data)
+            finally:
+                self._retire_idle()
+                for _ in range(self.size):
+                    self._idle.put(self._spawn())
+
+    def _retire_idle(self) -> None:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            _kill(worker.pid)
+            worker.conn.close()
+
+    def _reload_zygote(self, nquads: bytes) -> None:
+        with self._lock:
+            self._control.sendall(b"r" + struct.pack("!Q", len(nquads)) + nquads)
+            if self._control.recv(1) != b"k":
+                raise RuntimeError("the query worker zygote did not take the new data")
+
+    def _count(self, name: str) -> None:
+        with self._stats_lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
+
+    def close(self) -> None:
+        """Stops the zygote and every idle worker."""
+        self._control.close()
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            worker.conn.close()
+            _kill(worker.pid)
+        try:
+            os.kill(self._zygote, signal.SIGKILL)
+            os.waitpid(self._zygote, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass

@@ -1,0 +1,66 @@
+"""Query workers stop a query at its deadline, bound its memory, cut it off from the network,
+and are replaced so the pool keeps answering."""
+
+import time
+
+import pyoxigraph as ox
+import pytest
+
+from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.pool import WorkerPool
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+DOUBLING = " ".join(
+    ['SELECT ?n { BIND("aaaaaaaa" AS ?a0)']
+    + [f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(30)]
+    + ["BIND(STRLEN(?a30) AS ?n) }"]
+)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    store = ox.Store()
+    store.extend(
+        ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(str(i)))
+        for i in range(300)
+    )
+    workers = WorkerPool(store, size=2, memory_mb=256)
+    yield workers
+    workers.close()
+
+
+def ask(pool: WorkerPool) -> int:
+    return pool.run(QueryRequest("ASK { ?s ?p ?o }", "json"), timeout=5).status
+
+
+def test_query_is_answered_by_a_worker(pool):
+    outcome = pool.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "csv"), timeout=5)
+    assert outcome.status == 200
+    assert outcome.body == b"n\r\n300\r\n"
+
+
+def test_query_past_its_deadline_is_stopped_and_the_worker_replaced(pool):
+    started = time.monotonic()
+    outcome = pool.run(QueryRequest(CARTESIAN, "json"), timeout=1.0)
+    assert outcome.status == 503
+    assert b"deadline" in outcome.body
+    assert time.monotonic() - started < 2.0
+    assert ask(pool) == 200
+    assert pool.stats.killed_at_deadline >= 1
+
+
+def test_query_past_its_memory_allowance_ends_with_503(pool):
+    outcome = pool.run(QueryRequest(DOUBLING, "json"), timeout=60)
+    assert outcome.status == 503
+    assert b"memory" in outcome.body
+    assert ask(pool) == 200
+
+
+def test_workers_run_without_network_and_memory_limit_in_place(pool):
+    assert pool.isolation == {"die_with_parent": True, "no_network": True, "memory_limit": True}
+
+
+def test_syntax_error_is_a_400_naming_the_position(pool):
+    outcome = pool.run(QueryRequest("SELECT * { ?s ?p }", "json"), timeout=5)
+    assert outcome.status == 400
+    assert b"1:" in outcome.body
