@@ -49,10 +49,15 @@ class RunningServer:
 
 
 def start_server(
-    tmp: Path, args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 300
+    tmp: Path,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    port: int | None = None,
 ) -> RunningServer:
-    """Starts ``ipkg serve`` with extra ``args``; returns once it is ready."""
-    port = free_port()
+    """Starts ``ipkg serve`` with extra ``args`` on ``port`` (default: a free one, so a test
+    that must name the port in its args takes :func:`free_port` first); returns once ready."""
+    port = port or free_port()
     log = tmp / f"server-{port}.log"
     # One inference/validation cache for every server of the test session (tmp's parent is the
     # session's base temp dir): it is keyed by the inputs' hash, so sharing it is safe, and only
