@@ -4,6 +4,7 @@ port, waited for until ``/readyz`` answers, and stopped (SIGTERM, then SIGKILL) 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -82,6 +83,15 @@ def start_server(
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"ipkg serve was not ready after {timeout} s:\n{server.output()}")
+
+
+def listed_dumps(server: RunningServer) -> dict[str, set[str]]:
+    """The dumps a server's /export/ page links to: the extensions offered per graph."""
+    html = requests.get(server.url + "/export/", timeout=30).text
+    dumps: dict[str, set[str]] = {}
+    for graph, extension in re.findall(r'href="[^"]*/export/([\w-]+)\.(\w+)"', html):
+        dumps.setdefault(graph, set()).add(extension)
+    return dumps
 
 
 def descendants(pid: int) -> dict[int, int]:

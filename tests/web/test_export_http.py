@@ -4,7 +4,6 @@ gzip when accepted, and the JSON-LD context published at /context.jsonld."""
 from __future__ import annotations
 
 import gzip
-import re
 
 import pyoxigraph as ox
 import pytest
@@ -12,6 +11,7 @@ import requests
 
 from ipkg.linkeddata.dumps import DUMP_FORMATS, GRAPHS
 from ipkg.sparql.serialisation import RDF_FORMATS
+from servers import listed_dumps
 
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
@@ -78,15 +78,6 @@ def test_download_page_links_every_dump(article_server):
     for graph in GRAPHS:
         for fmt in DUMP_FORMATS:
             assert f'href="/export/{graph}.{fmt.extension}"' in html
-
-
-def listed_dumps(server) -> dict[str, set[str]]:
-    """The dumps /export/ links to: the extensions offered per graph."""
-    html = requests.get(server.url + "/export/", timeout=30).text
-    dumps: dict[str, set[str]] = {}
-    for graph, extension in re.findall(r'href="[^"]*/export/([\w-]+)\.(\w+)"', html):
-        dumps.setdefault(graph, set()).add(extension)
-    return dumps
 
 
 def triples_of(data: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
