@@ -51,7 +51,7 @@ EXPORT_KEYS = {
     "trig": "trig",
     "nquads": "nquads",
 }
-DATA_SETTINGS = ("data", "ontology", "base", "reasoner", "cache_dir")
+DATA_SETTINGS = ("data", "ontology", "base", "public_base", "reasoner", "cache_dir")
 
 
 class CommandError(Exception):
@@ -236,7 +236,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="turtle")
     export.add_argument("--graph", choices=(*GRAPH_NAMES, "all"), default="all")
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
-    add_arguments(export, ("base", "reasoner", "cache_dir"))
+    add_arguments(export, ("base", "public_base", "reasoner", "cache_dir"))
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint")
     add_arguments(serve)
     push = sub.add_parser(

@@ -181,3 +181,35 @@ def test_dumps_use_the_deployed_iris_only(deployed):
         assert r.status_code == 200, path
         assert CANONICAL not in r.text, path
         assert deployed.url + "/id/cnipa" in r.text, path
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/.well-known/void", "text/turtle"),
+        ("/sparql", "text/turtle"),  # the service description
+        ("/context.jsonld", "application/ld+json"),
+        ("/export/queries.ttl", "text/turtle"),  # the saved-query catalogue graph
+        ("/api/queries", "application/json"),
+        ("/ontology", "text/turtle"),
+        ("/doc/zhang-zhicheng", "text/html"),
+    ],
+)
+def test_descriptions_name_the_deployed_iris_only(deployed, path, accept):
+    r = requests.get(deployed.url + path, headers={"Accept": accept}, timeout=60)
+    assert r.status_code == 200
+    assert CANONICAL not in r.text
+    assert deployed.url + "/" in r.text
+
+
+def test_why_explains_an_inference_in_the_deployed_spelling(deployed):
+    base = deployed.url + "/"
+    triple = {
+        "s": f"<{base}id/zhang-zhicheng>",
+        "p": f"<{base}ontology#worksFor>",
+        "o": f"<{base}id/cnipa>",
+    }
+    r = requests.get(deployed.url + "/why", params=triple, timeout=60)
+    assert r.status_code == 200
+    assert CANONICAL not in r.text
+    assert "rule" in r.text.lower()
