@@ -97,6 +97,28 @@ def test_only_source_documents_answer_in_another_format(crawl):
     assert set(crawl.other) <= sources, crawl.other
 
 
+EVERY_IRI = """SELECT DISTINCT ?x WHERE {
+  { ?x ?p ?o } UNION { ?s ?x ?o } UNION { ?s ?p ?x }
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), ?base))
+}"""
+
+
+def test_crawl_reaches_every_iri_of_the_data(crawl, deployed):
+    """Every IRI under the base in the data and the ontology; the saved queries' IRIs (under
+    api/, in the catalogue graph) are the API's, not linked from the data."""
+    base = deployed.url + "/"
+    r = requests.post(
+        deployed.sparql,
+        data={"query": EVERY_IRI.replace("?base", f'"{base}"')},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    every = {urldefrag(row["x"]["value"])[0] for row in r.json()["results"]["bindings"]}
+    data = {iri for iri in every if not iri.startswith(base + "api/")}
+    assert len(data) >= 100
+    assert data <= set(crawl.documents) | set(crawl.other), sorted(data - set(crawl.documents))
+
+
 def test_crawl_reaches_every_kind_of_resource(crawl, deployed):
     base = deployed.url + "/"
     reached = set(crawl.documents)
