@@ -185,6 +185,15 @@ def test_sparql_results_use_the_deployed_iris_only(deployed):
     assert deployed.url + "/id/cnipa" in r.text
 
 
+def test_describe_of_a_deployed_iri_answers_in_the_deployed_spelling(deployed):
+    iri = deployed.url + "/id/cnipa"
+    query, accept = {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"}
+    r = requests.post(deployed.sparql, data=query, headers=accept, timeout=60)
+    triples = [q.triple for q in ox.parse(r.content, format=ox.RdfFormat.TURTLE)]
+    assert any(t.subject.value == iri for t in triples)
+    assert not iris_under(CANONICAL, triples)
+
+
 def test_the_canonical_spelling_matches_nothing(deployed):
     query = f"ASK {{ <{CANONICAL}id/cnipa> ?p ?o }}"
     r = requests.get(
@@ -215,6 +224,9 @@ def test_dumps_use_the_deployed_iris_only(deployed):
         ("/api/queries", "application/json"),
         ("/ontology", "text/turtle"),
         ("/doc/zhang-zhicheng", "text/html"),
+        ("/doc/zhang-zhicheng.jsonld", "application/ld+json"),
+        ("/doc/zhang-zhicheng.nt", "application/n-triples"),
+        ("/doc/zhang-zhicheng.rdf", "application/rdf+xml"),
     ],
 )
 def test_descriptions_name_the_deployed_iris_only(deployed, path, accept):
