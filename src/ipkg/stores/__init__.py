@@ -35,7 +35,8 @@ def input_key(settings: Settings) -> str:
     names = "\0".join([*settings.data, *(str(p) for p in files)])
     contents = [names.encode(), *map(read_input, files)]
     served = settings.namespaces()  # a store built for one base is not reused for another
-    return cache_key(contents, base=served.written + "\0" + served.base, reasoner=settings.reasoner)
+    base = served.written + "\0" + served.base if served.moved else served.base
+    return cache_key(contents, base=base, reasoner=settings.reasoner)
 
 
 def dataset_graphs(settings: Settings, namespaces: Namespaces) -> list[str]:
