@@ -24,6 +24,7 @@ from ipkg.web import (
     openapi,
     protocol,
     resources,
+    search,
     void,
 )
 from ipkg.web.errors import register_error_handlers
@@ -72,6 +73,7 @@ def create_app(
     app.register_blueprint(home.blueprint)
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
+    search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
 
     @app.after_request
