@@ -61,6 +61,11 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def field_of(predicate: str) -> str:
+    """Whether a naming predicate gives a label or an alternative name."""
+    return "alt" if predicate.endswith(ALTERNATIVE) else "label"
+
+
 def most_specific(classes: set[str], supers: dict[str, set[str]]) -> str:
     """The class of ``classes`` that no other of them is a subclass of (ties by IRI)."""
     general = {s for c in classes for s in supers.get(c, ())}
