@@ -24,12 +24,17 @@ def test_try_it_out_executes_a_saved_query_and_shows_its_result(driver, article_
     path = '[data-path="/api/queries/talent-growth"]'
     summary = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, path))[0]
     summary.click()
-    block = summary.find_element(By.XPATH, "ancestor::div[contains(concat(' ', @class, ' '), ' opblock ')][1]")
+    block = summary.find_element(
+        By.XPATH, "ancestor::div[contains(concat(' ', @class, ' '), ' opblock ')][1]"
+    )
     execute = wait.until(lambda d: block.find_elements(By.CSS_SELECTOR, "button.execute"))[0]
     execute.click()
     body = wait.until(
-        lambda d: [e for e in block.find_elements(By.CSS_SELECTOR, ".live-responses-table pre")
-                   if "860000" in e.text]
+        lambda d: [
+            e
+            for e in block.find_elements(By.CSS_SELECTOR, ".live-responses-table pre")
+            if "860000" in e.text
+        ]
     )
     assert "690000" in body[0].text
     codes = block.find_elements(By.CSS_SELECTOR, ".live-responses-table .response-col_status")

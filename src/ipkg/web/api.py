@@ -30,6 +30,8 @@ from ipkg.sparql.negotiation import choose
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import text_error
+from ipkg.web.labelling import choices_for, labels_of
+from ipkg.web.resources import languages, pool_runner
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
@@ -311,6 +313,31 @@ def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
     ]
 
 
+def _labelled(rows: list[list[dict]]) -> list[list[dict]]:
+    """The table's IRI cells with the label, in the reader's language, of those that have one."""
+    iris = [c["text"] for row in rows for c in row if c["kind"] == "iri"]
+    found = labels_of(pool_runner(), iris, languages())
+    for row in rows:
+        for c in row:
+            if c["kind"] == "iri" and c["text"] in found:
+                c["label"], c["label_lang"] = found[c["text"]]
+    return rows
+
+
+def _parameter_widgets(query: SavedQuery) -> dict[str, list[tuple[str, str]]]:
+    """For each IRI parameter, its (value, label) choices: the allowed values, or else the
+    resources of its default value's class."""
+    run, wanted = pool_runner(), languages()
+    widgets: dict[str, list[tuple[str, str]]] = {}
+    for p in query.params:
+        if p.allowed:
+            named = labels_of(run, p.allowed, wanted)
+            widgets[p.name] = [(a, named[a][0] if a in named else a) for a in p.allowed]
+        elif p.type == "iri" and p.default:
+            widgets[p.name] = choices_for(run, p.default, wanted)
+    return widgets
+
+
 def _html(query: SavedQuery, **context) -> bytes:
     page = render_template(
         "api_result.html",
@@ -319,6 +346,7 @@ def _html(query: SavedQuery, **context) -> bytes:
         given=request.args,
         formats=_format_links(query),
         pager_args=_page_query,
+        widgets=_parameter_widgets(query),
         **context,
     )
     return page.encode("utf-8")
@@ -346,7 +374,7 @@ def _select_answer(
         body = _html(
             query,
             variables=solutions.variables,
-            rows=[[cell(t, base, site_root()) for t in row] for row in rows],
+            rows=_labelled([[cell(t, base, site_root()) for t in row] for row in rows]),
             chart=Markup(chart_for(solutions.variables, rows) or "") if show_chart else "",
             page=page,
             last=last,
@@ -377,7 +405,9 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
         base = state().namespaces.base
         triples = _graph(query, bindings)
         root = site_root()
-        rows = [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
+        rows = _labelled(
+            [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
+        )
         body = _html(
             query, variables=("subject", "predicate", "object"), rows=rows, total=len(rows)
         )
@@ -393,7 +423,7 @@ def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page:
     api = api_state()
     api.follow(state().data_version)
     # Links in the answer (Link header, HTML pager) repeat the request's host and arguments.
-    spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))))
+    spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))), languages())
     key = (query.name, fmt.key, tuple(sorted(bindings.items())), page, spelled)
     cached = api.answers.get(key)
     if isinstance(cached, Answer):
@@ -492,6 +522,7 @@ def saved_query(name: str) -> Response:
 def _api_headers(response: Response) -> Response:
     response.headers.update(API_HEADERS)
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")  # labels in the HTML pages
     return response
 
 

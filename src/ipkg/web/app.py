@@ -18,6 +18,7 @@ from ipkg.web import (
     graph_store,
     health,
     home,
+    labelling,
     limits,
     observability,
     ontology_page,
@@ -73,6 +74,7 @@ def create_app(
     app.register_blueprint(home.blueprint)
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(labelling.blueprint)  # /labels for the query page
     search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
 

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from ipkg.linkeddata.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
-from ipkg.linkeddata.labels import local_name, preferred_languages
+from ipkg.linkeddata.labels import local_name, pick, preferred_languages
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
@@ -148,13 +148,20 @@ def not_found(iri: str, run: Runner | None = None) -> Response:
     """A helpful 404: what was asked, what is near it, where to browse."""
     run = run or pool_runner()
     needle = local_name(iri).lower().replace("-", " ").split(" ")[0][:40]
-    similar: dict[str, str] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     if len(needle) >= 3:
         rows = run(prefixes(state().namespaces) + SIMILAR, {"needle": ox.Literal(needle)})
         for row in rows:
-            similar.setdefault(row["x"].value, row["l"].value)
-    html = render_template("not_found.html", iri=iri, similar=sorted(similar.items())[:10])
-    return Response(html, 404, content_type="text/html; charset=utf-8")
+            label = row["l"]
+            found.setdefault(row["x"].value, []).append((label.value, label.language or ""))
+    wanted = languages()
+    similar = sorted(
+        (x, (pick(labels, wanted) or (local_name(x), ""))[0]) for x, labels in found.items()
+    )
+    html = render_template("not_found.html", iri=iri, similar=similar[:10])
+    response = Response(html, 404, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept-Language")
+    return response
 
 
 def not_acceptable(offered: list[ResultFormat]) -> Response:
