@@ -20,6 +20,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from ipkg.linkeddata.describe import prefixes
+from ipkg.linkeddata.labels import local_name
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.queries.binding import BindingError, substitutions
 from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
@@ -43,6 +45,10 @@ API_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Link, X-Result-Count, X-Total-Count",
 }
+DATE_DATATYPES = frozenset(  # shown unbroken: 2023-12-31 must not wrap at its hyphens
+    "http://www.w3.org/2001/XMLSchema#" + name
+    for name in ("date", "dateTime", "gYear", "gYearMonth")
+)
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = tuple[Term | None, ...]
 
@@ -277,7 +283,8 @@ def cell(term: Term | None, base: str, root: str = "/") -> dict[str, str | None]
         datatype = term.datatype.value
         shown = None if datatype.endswith("#string") else short_iri(datatype)
         numeric = datatype in NUMERIC_DATATYPES
-        return {"kind": "number" if numeric else "literal", "text": term.value, "type": shown}
+        kind = "number" if numeric else "date" if datatype in DATE_DATATYPES else "literal"
+        return {"kind": kind, "text": term.value, "type": shown}
     return {"kind": "literal", "text": str(term)}
 
 
@@ -322,6 +329,30 @@ def _labelled(rows: list[list[dict]]) -> list[list[dict]]:
             if c["kind"] == "iri" and c["text"] in found:
                 c["label"], c["label_lang"] = found[c["text"]]
     return rows
+
+
+UNITS = """SELECT ?key ?unit WHERE {
+  VALUES ?key { %s }
+  { ?key ipkg:unit ?unit } UNION { ?statistic rdfs:label ?key ; ipkg:unit ?unit }
+}"""
+
+
+def _units(rows: Sequence[Row]) -> list[str]:
+    """Each row's unit, by name: that of the statistic the row names (by IRI or label)."""
+    keys = {str(t) for row in rows for t in row if isinstance(t, ox.NamedNode | ox.Literal)}
+    keys = {k for k in keys if "\n" not in k and len(k) < 1000}
+    if not keys:
+        return [""] * len(rows)
+    run = pool_runner()
+    head = prefixes(state().namespaces)
+    found = {str(r["key"]): r["unit"].value for r in run(head + UNITS % " ".join(keys), {})}
+    named = labels_of(run, set(found.values()), languages())
+    unit_name = {iri: named[iri][0] if iri in named else local_name(iri) for iri in found.values()}
+    units = []
+    for row in rows:
+        hits = [found[str(t)] for t in row if t is not None and str(t) in found]
+        units.append(unit_name[hits[0]] if hits else "")
+    return units
 
 
 def _parameter_widgets(query: SavedQuery) -> dict[str, list[tuple[str, str]]]:
@@ -375,7 +406,9 @@ def _select_answer(
             query,
             variables=solutions.variables,
             rows=_labelled([[cell(t, base, site_root()) for t in row] for row in rows]),
-            chart=Markup(chart_for(solutions.variables, rows) or "") if show_chart else "",
+            chart=Markup(chart_for(solutions.variables, rows, units=_units(rows)) or "")
+            if show_chart
+            else "",
             page=page,
             last=last,
             total=total,

@@ -323,7 +323,8 @@
       cell.append(span("bnode", "_:" + term.value));
     } else {
       const datatype = term.datatype || "";
-      cell.append(span(isNumeric(term) ? "number" : "literal", term.value));
+      const date = /XMLSchema#(date|dateTime|gYear|gYearMonth)$/.test(datatype);
+      cell.append(span(isNumeric(term) ? "number" : date ? "literal date" : "literal", term.value));
       if (term["xml:lang"]) cell.append(span("lang", "@" + term["xml:lang"]));
       else if (datatype) cell.append(span("datatype", shortIri(datatype)));
     }
