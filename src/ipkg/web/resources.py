@@ -29,6 +29,7 @@ from ipkg.linkeddata.labels import local_name, pick, preferred_languages
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.presentation import FORMAT_NAMES, alignments, folded
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -279,9 +280,14 @@ def resource_page(run: Runner, iri: str, path: str) -> Response:
         if group.predicate.value == RDF_TYPE
         for link in group.links
     }
+    above = alignments(run)
+    own = [g for g in description.outgoing if g.predicate.value != RDF_TYPE]
     html = render_template(
         "resource.html",
         d=description,
+        outgoing=folded(own, above),
+        incoming=folded(description.incoming, above),
+        format_names=FORMAT_NAMES,
         type_sentences=type_sentences,
         alternates=alternates(path),
         ns=state().namespaces,
