@@ -33,6 +33,7 @@ ALTERNATIVE = ("/core#altLabel", "/alternateName")
 # Label hits rank above alternative names, which rank above sentences that mention a resource.
 FIELD_RANK = {"label": 0, "alt": 1, "sentence": 2}
 TRIGRAM = 3  # the trigram tokenizer matches only terms of three characters or more
+RANKED = 5000  # matches ranked by BM25 per search
 
 
 @dataclass(frozen=True)
@@ -149,23 +150,34 @@ class SearchIndex:
             self.build_seconds = time.perf_counter() - started
 
     def _matches(self, terms: list[str], limit: int) -> list[tuple[str, str, str, float]]:
-        """(iri, field, text, bm25) of the entries holding every term, best first."""
+        """(iri, field, text, bm25) of the entries holding the whole query as written, then of
+        those holding every term, best first."""
+        phrase = " ".join(terms)
+        found = self._matching([phrase], limit) if len(terms) > 1 and len(phrase) >= TRIGRAM else []
+        if len(found) < limit:
+            found += self._matching(terms, limit)
+        return found
+
+    def _matching(self, terms: list[str], limit: int) -> list[tuple[str, str, str, float]]:
         long_terms = [t for t in terms if len(t) >= TRIGRAM]
+        short = [like_pattern(t) for t in terms if len(t) < TRIGRAM]
         if long_terms:
+            # BM25 ranks the first RANKED matches (labels come before sentences in the index):
+            # a frequent word stays fast at a million triples.
             sql = (
-                "SELECT iri, field, text, bm25(entries) FROM entries WHERE entries MATCH ?"
-                + " AND text LIKE ? ESCAPE '\\'" * (len(terms) - len(long_terms))
-                + " ORDER BY bm25(entries) LIMIT ?"
+                "SELECT iri, field, text, score FROM (SELECT iri, field, text, "
+                "bm25(entries) AS score FROM entries WHERE entries MATCH ?"
+                + " AND text LIKE ? ESCAPE '\\'" * len(short)
+                + " LIMIT ?) ORDER BY score LIMIT ?"
             )
-            short = [like_pattern(t) for t in terms if len(t) < TRIGRAM]
-            args = [" ".join(fts_phrase(t) for t in long_terms), *short, limit]
+            args = [" ".join(fts_phrase(t) for t in long_terms), *short, RANKED, limit]
         else:  # only one- or two-character terms (a Chinese word often is): a scan
             sql = (
                 "SELECT iri, field, text, 0.0 FROM entries WHERE "
                 + " AND ".join(["text LIKE ? ESCAPE '\\'"] * len(terms))
                 + " LIMIT ?"
             )
-            args = [*(like_pattern(t) for t in terms), limit]
+            args = [*short, limit]
         return list(self._db.execute(sql, args))
 
     def _labels(self, iris: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
