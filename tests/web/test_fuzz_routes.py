@@ -74,7 +74,21 @@ SEGMENTS = st.one_of(
     ),
 )
 PARAM_NAMES = st.sampled_from(
-    ["query", "format", "page", "s", "p", "o", "organisation", "hub", "year", "lang", "q", "iri", "x"]
+    [
+        "query",
+        "format",
+        "page",
+        "s",
+        "p",
+        "o",
+        "organisation",
+        "hub",
+        "year",
+        "lang",
+        "q",
+        "iri",
+        "x",
+    ]
 )
 ACCEPTS = st.sampled_from(
     ["", "*/*", "text/html", "text/turtle", "application/ld+json", "text/csv;q=0", "x/y", "??"]

@@ -41,3 +41,11 @@ def test_formats_are_listed_by_name(article_server) -> None:
     section = html[html.index('<section class="formats">') :]
     shown = re.findall(r"<li><a [^>]*>([^<]+)</a></li>", section)
     assert shown == ["HTML page", "Turtle", "JSON-LD", "N-Triples", "RDF/XML"]
+
+
+def test_classes_by_name_apart_from_other_vocabularies_classes(article_server) -> None:
+    html = page(article_server, "/doc/zhang-zhicheng")
+    named, other = re.findall(r'<p class="types[^"]*">(.*?)</p>', html, flags=re.S)
+    named_text = re.sub(r"<[^>]+>", " ", named)
+    assert "person" in named_text and not re.search(r"\b[a-z]+:[A-Z]", named_text)
+    assert "In other vocabularies:" in other and "foaf:Person" in other

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ipkg.linkeddata.describe import PropertyGroup, Runner, Term, prefixes
+from ipkg.linkeddata.describe import PropertyGroup, Runner, Term, TypeInfo, prefixes
 from ipkg.linkeddata.dumps import DUMP_FORMATS
 from ipkg.linkeddata.labels import local_name
 from ipkg.web.state import state
@@ -48,7 +48,7 @@ def friendly_name(term: Term) -> str:
     ``dcterms:hasPart``), so a page never mixes labels with prefixed names."""
     if term.value in WORDS:
         return WORDS[term.value]
-    if PREFIXED.fullmatch(term.label) and term.label == local_name(term.value):
+    if is_prefixed(term):
         local = term.label.split(":", 1)[1]
         return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ").lower()
     return term.label
@@ -112,3 +112,17 @@ def folded(groups: Sequence[PropertyGroup], above: dict[str, set[str]]) -> list[
         also = tuple(g.predicate for g in members if g is not keep)
         rows.append(PropertyRow(keep, friendly_name(keep.predicate), also))
     return rows
+
+
+def is_prefixed(term: Term) -> bool:
+    """Whether a term is shown by a prefixed name (it has no label of its own)."""
+    return bool(PREFIXED.fullmatch(term.label)) and term.label == local_name(term.value)
+
+
+def split_types(types: Sequence[TypeInfo]) -> tuple[list[TypeInfo], list[TypeInfo]]:
+    """The classes with a name of their own, and the other vocabularies' classes (shown apart,
+    by prefixed name, so names and prefixed names are not mixed in one list). With no named
+    class, all are shown as they are."""
+    named = [t for t in types if not is_prefixed(t.term)]
+    other = [t for t in types if is_prefixed(t.term)]
+    return (named, other) if named else (other, [])

@@ -29,7 +29,7 @@ from ipkg.linkeddata.labels import local_name, pick, preferred_languages
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
-from ipkg.web.presentation import FORMAT_NAMES, alignments, folded
+from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -286,6 +286,7 @@ def resource_page(run: Runner, iri: str, path: str) -> Response:
         "resource.html",
         d=description,
         outgoing=folded(own, above),
+        types=split_types(description.types),
         incoming=folded(description.incoming, above),
         format_names=FORMAT_NAMES,
         type_sentences=type_sentences,
