@@ -72,3 +72,9 @@ def test_an_overlong_search_is_refused_with_the_reason(article_server) -> None:
     response = requests.get(article_server.url + "/search", params={"q": "x" * 500}, timeout=30)
     assert response.status_code == 400
     assert "at most 200" in response.text
+
+
+def test_the_search_page_marks_the_words_found(article_server) -> None:
+    page = requests.get(article_server.url + "/search", params={"q": "tongji"}, timeout=30)
+    assert "<mark>Tongji</mark> University has regularly hosted" in page.text
+    assert '<span class="type">university</span>' in page.text

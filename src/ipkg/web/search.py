@@ -5,11 +5,13 @@ starts (in the background) and again after a write changes the data."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup, escape
 
 from ipkg.linkeddata.describe import OxTerm, Row, Runner, rows_from_json
 from ipkg.linkeddata.search_index import SearchIndex
@@ -70,6 +72,21 @@ class IndexHolder:
         return run
 
 
+def marked(text: str, query: str) -> Markup:
+    """``text`` escaped, with the query's words (case-insensitive) in ``<mark>``."""
+    words = sorted({w for w in query.split() if w}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    pieces: list[str] = []
+    last = 0
+    for found in pattern.finditer(text):
+        pieces += [escape(text[last : found.start()]), Markup("<mark>%s</mark>") % found[0]]
+        last = found.end()
+    pieces.append(escape(text[last:]))
+    return Markup("").join(pieces)
+
+
 def holder() -> IndexHolder:
     return current_app.extensions[EXTENSION_KEY]
 
@@ -96,7 +113,7 @@ def search() -> Response:
             results=[{**asdict(h), "href": href(h.iri)} for h in hits],
         )
     else:
-        page = render_template("search.html", query=query, hits=hits)
+        page = render_template("search.html", query=query, hits=hits, marked=marked)
         response = Response(page, content_type="text/html; charset=utf-8")
     response.vary.add("Accept")
     response.vary.add("Accept-Language")
