@@ -78,3 +78,11 @@ def test_the_search_page_marks_the_words_found(article_server) -> None:
     page = requests.get(article_server.url + "/search", params={"q": "tongji"}, timeout=30)
     assert "<mark>Tongji</mark> University has regularly hosted" in page.text
     assert '<span class="type">university</span>' in page.text
+
+
+def test_the_browse_page_sends_a_search_to_the_search_page(article_server) -> None:
+    response = requests.get(
+        article_server.url + "/id/", params={"q": "Tongji"}, allow_redirects=False, timeout=30
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/search?q=Tongji"

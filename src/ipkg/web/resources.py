@@ -390,7 +390,9 @@ def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
 
 @blueprint.get("/id/")
 def index() -> Response:
-    """Every resource of the dataset, by class."""
+    """Every resource of the dataset, by class; ``?q=`` is a search (``/search``)."""
+    if request.args.get("q"):
+        return redirect(site("search") + "?" + urlencode({"q": request.args["q"]}), 303)
     html = render_template("index.html", groups=browse_index(pool_runner()))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
