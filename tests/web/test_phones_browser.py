@@ -80,3 +80,16 @@ def test_the_404_suggestions_follow_the_browser_language(
         browser.get(article_server.url + "/id/cnipa-nothing")
         text = browser.find_element(By.TAG_NAME, "main").text
     assert shown in text and hidden not in text
+
+
+def test_the_ontology_diagram_keeps_its_size_and_scrolls_in_its_box(phone, article_server) -> None:
+    phone.get(article_server.url + "/ontology")
+    images = phone.find_elements(By.CSS_SELECTOR, "#diagram img")
+    if not images:
+        pytest.skip("the ontology diagram is not installed")
+    shown, natural = phone.execute_script(
+        "const i = arguments[0]; return [i.getBoundingClientRect().width, i.naturalWidth]",
+        images[0],
+    )
+    assert natural > 400 and abs(shown - natural) < 1  # edge labels at their 12 px, not 6 px
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= 400
