@@ -17,12 +17,14 @@ from ipkg.web import (
     graph_store,
     health,
     home,
+    labelling,
     limits,
     observability,
     ontology_page,
     openapi,
     protocol,
     resources,
+    search,
     void,
 )
 from ipkg.web.errors import register_error_handlers
@@ -71,6 +73,8 @@ def create_app(
     app.register_blueprint(home.blueprint)
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(labelling.blueprint)  # /labels for the query page
+    search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
 
     @app.after_request
