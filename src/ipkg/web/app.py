@@ -10,6 +10,7 @@ from flask import Flask, Response
 
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces
+from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
     api,
@@ -60,6 +61,10 @@ def create_app(
         title=title,
         union_size=backend.union_size(),
         backend=backend,
+        # A remote store can change behind our back, so its answers are never kept.
+        results=ResultCache(
+            0 if settings.store.startswith("sparql+") else settings.result_cache_bytes
+        ),
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)

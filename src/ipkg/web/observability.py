@@ -85,6 +85,27 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         "Distinct triples in the union default graph.",
         lambda: service.triple_count,
     )
+    cache = service.results.stats
+    for name, help_text, read in (
+        ("hits_total", "Queries answered from the /sparql result cache.", lambda: cache.hits),
+        (
+            "misses_total",
+            "Queries looked up in the result cache and not found.",
+            lambda: cache.misses,
+        ),
+        (
+            "evictions_total",
+            "Answers dropped to keep the cache in its bound.",
+            lambda: cache.evictions,
+        ),
+        (
+            "bytes",
+            "Bytes held by the result cache (bodies, query texts, overhead).",
+            lambda: cache.size,
+        ),
+        ("entries", "Answers held by the result cache.", lambda: cache.entries),
+    ):
+        metrics.gauge("ipkg_result_cache_" + name, help_text, read)
     app.before_request(_start_timer)
     app.after_request(_record)
     app.register_blueprint(blueprint)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
 
-from ipkg.sparql.execution import QueryRequest
-from ipkg.sparql.formats import by_name, formats_for, kind_of_form
+from ipkg.sparql.execution import QueryOutcome, QueryRequest
+from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.web.errors import text_error
@@ -42,6 +43,7 @@ class Operation:
     text: str
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
+    format: str | None = None  # the URL's format= (or output=) override of the Accept header
 
 
 class ProtocolError(Exception):
@@ -137,6 +139,7 @@ def read_operation(req: Request) -> Operation | None:
         query or "",
         tuple(fields.get("default-graph-uri", [])),
         tuple(fields.get("named-graph-uri", [])),
+        (url.get("format") or url.get("output") or [None])[0],
     )
 
 
@@ -158,8 +161,13 @@ def query_request(
     )
 
 
-def _chosen_format(kind: str, req: Request):
-    override = req.args.get("format") or req.args.get("output")
+@lru_cache(maxsize=512)
+def _negotiated(accept: str | None, kind: str) -> ResultFormat | None:
+    """The format for an Accept header: clients send the same few headers again and again."""
+    return choose(accept, formats_for(kind))
+
+
+def _chosen_format(kind: str, override: str | None, accept: str | None) -> ResultFormat:
     if override:
         chosen = by_name(override, kind)
         if chosen is None:
@@ -168,7 +176,7 @@ def _chosen_format(kind: str, req: Request):
                 406, f"format={override} cannot carry this {kind} result (available: {names})"
             )
         return chosen
-    chosen = choose(req.headers.get("Accept"), formats_for(kind))
+    chosen = _negotiated(accept, kind)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats_for(kind))
         raise ProtocolError(
@@ -179,24 +187,47 @@ def _chosen_format(kind: str, req: Request):
     return chosen
 
 
+def _answer(outcome: QueryOutcome, cache: str) -> Response:
+    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
+    response.headers["X-Result-Count"] = str(outcome.rows)
+    response.headers["X-Result-Cache"] = cache
+    return response
+
+
 def answer_query(operation: Operation, started: float) -> Response:
-    """Runs a query operation and turns its outcome into the HTTP response."""
-    settings = state().settings
+    """Runs a query operation (or finds its answer in the result cache) and turns the outcome
+    into the HTTP response."""
+    service = state()
+    settings = service.settings
     if len(operation.text) > settings.max_query_length:
         raise ProtocolError(
             414 if request.method == "GET" else 413,
             f"the query has {len(operation.text)} characters; "
             f"the limit is {settings.max_query_length}",
         )
+    accept = request.headers.get("Accept")
+    # Everything the answer depends on: the same key always gets the same inspection, format
+    # and dataset, so a hit may skip them. The data version is the cache's own part.
+    key = (
+        operation.text.strip(),
+        operation.format,
+        accept,
+        operation.default_graphs,
+        operation.named_graphs,
+        request.base_url,
+    )
+    cache, version = service.results, service.data_version
+    if cache.enabled and (kept := cache.get(key, version)) is not None:
+        return _answer(kept, "hit")
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
-    fmt = _chosen_format(kind_of_form(inspection.form), request)
+    fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
     job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
-    outcome = state().pool.run(job, settings.query_timeout, started)
-    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
-    response.headers["X-Result-Count"] = str(outcome.rows)
-    return response
+    outcome = service.pool.run(job, settings.query_timeout, started)
+    if cache.enabled:
+        cache.put(key, version, outcome)  # only a complete 200 answer is kept
+    return _answer(outcome, "miss" if cache.enabled else "off")
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
