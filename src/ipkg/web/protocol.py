@@ -33,6 +33,7 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
     "Access-Control-Expose-Headers": "Content-Type, Vary",
 }
+ANSWER_HEADERS = (*CORS_HEADERS.items(), ("Vary", "Accept"))
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def read_operation(req: Request) -> Operation | None:
 
 
 def query_request(
-    operation: Operation, form: str | None, format_key: str, has_from: bool
+    operation: Operation, form: str | None, format_key: str, has_from: bool, base_iri: str
 ) -> QueryRequest:
     """The worker's view of a protocol query: text, format, dataset and caps."""
     settings = state().settings
@@ -157,7 +158,7 @@ def query_request(
         union_default_graph=not has_from,
         max_rows=settings.max_rows,
         max_bytes=settings.max_result_bytes,
-        base_iri=request.base_url,
+        base_iri=base_iri,
     )
 
 
@@ -188,10 +189,15 @@ def _chosen_format(kind: str, override: str | None, accept: str | None) -> Resul
 
 
 def _answer(outcome: QueryOutcome, cache: str) -> Response:
-    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
-    response.headers["X-Result-Count"] = str(outcome.rows)
-    response.headers["X-Result-Cache"] = cache
-    return response
+    # Headers given whole to the constructor: werkzeug's headers.set() scans the list each time.
+    headers = [
+        *ANSWER_HEADERS,
+        ("X-Result-Count", str(outcome.rows)),
+        ("X-Result-Cache", cache),
+    ]
+    return Response(
+        outcome.body, status=outcome.status, headers=headers, content_type=outcome.content_type
+    )
 
 
 def answer_query(operation: Operation, started: float) -> Response:
@@ -214,7 +220,9 @@ def answer_query(operation: Operation, started: float) -> Response:
         accept,
         operation.default_graphs,
         operation.named_graphs,
-        request.base_url,
+        request.environ.get("HTTP_HOST"),  # with the fixed path, what the base IRI depends on
+        request.environ.get("wsgi.url_scheme"),
+        request.environ.get("SCRIPT_NAME"),
     )
     cache, version = service.results, service.data_version
     if cache.enabled and (kept := cache.get(key, version)) is not None:
@@ -223,7 +231,9 @@ def answer_query(operation: Operation, started: float) -> Response:
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
     fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
-    job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
+    job = query_request(
+        operation, inspection.form, fmt.key, inspection.has_dataset_clause, request.base_url
+    )
     outcome = service.pool.run(job, settings.query_timeout, started)
     if cache.enabled:
         cache.put(key, version, outcome)  # only a complete 200 answer is kept
@@ -251,7 +261,7 @@ def sparql() -> Response:
 
 
 def _protocol_headers(response: Response) -> Response:
-    if request.path == "/sparql":
+    if request.path == "/sparql" and "Access-Control-Allow-Origin" not in response.headers:
         response.headers.update(CORS_HEADERS)
         response.vary.add("Accept")
     return response
