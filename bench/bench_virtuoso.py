@@ -10,8 +10,8 @@ the answers are the same). ipkg and Virtuoso get the article's three graphs as
 ``default-graph-uri`` (ipkg also serves its saved-query catalogue as a graph, Virtuoso its
 system graphs); rdflib-endpoint serves only the article, as the union of its graphs. ipkg
 runs twice, with its result cache (the default) and with ``--result-cache-bytes 0``, and both
-are reported. Each cell runs in ABBA order (every server
-once forward, once backward) so that load from the rest of the machine falls on all of them.
+are reported. Each cell runs in ABBA order (every server once forward, once backward) so that
+load from the rest of the machine falls on all of them.
 
 ``python bench/bench_virtuoso.py [--duration 6] [--clients 1,8]`` prints the tables and the
 ratios and writes ``bench/results/virtuoso.md``.

@@ -26,6 +26,16 @@ def metric(server: RunningServer, name: str) -> float:
     return float(re.search(rf"^{name} (\S+)$", text, re.MULTILINE).group(1))
 
 
+def sparql_requests(server: RunningServer) -> float:
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    found = re.findall(
+        r'^ipkg_http_requests_total\{method="GET",route="/sparql",status="200"\} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    return float(found[0]) if found else 0.0
+
+
 def ask(server: RunningServer, query: str) -> requests.Response:
     return requests.get(server.sparql, params={"query": query}, headers=JSON, timeout=30)
 
@@ -63,6 +73,44 @@ def test_a_repeated_query_is_answered_from_the_cache_and_counted(server):
     assert second.headers["Access-Control-Allow-Origin"] == "*"  # same headers as a miss
     assert metric(server, "ipkg_result_cache_hits_total") == hits + 1
     assert metric(server, "ipkg_result_cache_bytes") > len(first.content)
+
+
+def test_a_hit_is_sent_with_every_header_of_the_first_answer_and_counted_as_a_request(server):
+    query = f"SELECT ?o WHERE {{ <{EX}s4> <{EX}label> ?o }}"
+    first = ask(server, query)
+    requests_before = sparql_requests(server)
+    second = ask(server, query)
+    assert second.headers["X-Result-Cache"] == "hit"
+    for name, value in first.headers.items():
+        if name not in ("Date", "X-Result-Cache"):
+            assert second.headers.get(name) == value, name
+    assert "Content-Security-Policy" in second.headers
+    assert sparql_requests(server) == requests_before + 1
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D"),
+        ("application/sparql-query", "ASK { ?s ?p <http://example.org/nothing> }"),
+    ],
+    ids=["form", "direct"],
+)
+def test_a_repeated_post_is_a_hit_and_its_body_still_reaches_the_app_on_a_miss(
+    server, content_type, body
+):
+    answers = [
+        requests.post(
+            server.sparql,
+            data=body.encode(),
+            headers={"Content-Type": content_type, **JSON},
+            timeout=30,
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    assert [a.headers["X-Result-Cache"] for a in answers] == ["miss", "hit"]
+    assert answers[0].json() == answers[1].json()
 
 
 def test_the_same_text_in_another_format_is_a_separate_answer(server):

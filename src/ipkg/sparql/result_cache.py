@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from ipkg.sparql.execution import QueryOutcome
 
 # What an entry costs beyond its body and query text: the key tuple, the outcome object, the
-# dictionary slot (measured with tracemalloc: about 600 bytes; rounded up).
-ENTRY_OVERHEAD = 1024
+# HTTP head it was sent with, the dictionary slot (tracemalloc: about 1.6 kB; rounded up).
+ENTRY_OVERHEAD = 2048
 
 
 @dataclass
@@ -34,6 +34,14 @@ def entry_cost(key: tuple, outcome: QueryOutcome) -> int:
     return len(outcome.body) + text + ENTRY_OVERHEAD
 
 
+@dataclass
+class _Entry:
+    outcome: QueryOutcome
+    cost: int
+    # The HTTP head the service answered it with, once known: a hit can then be sent as is.
+    head: tuple[str, list[tuple[str, str]]] | None = None
+
+
 class ResultCache:
     """Answers by key, at most ``capacity`` bytes of them; a capacity of 0 turns it off.
 
@@ -44,7 +52,7 @@ class ResultCache:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.stats = CacheStats()
-        self._entries: OrderedDict[Hashable, tuple[QueryOutcome, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._version: int | None = None
         self._lock = threading.Lock()
 
@@ -62,7 +70,29 @@ class ResultCache:
                 return None
             self._entries.move_to_end((version, key))
             self.stats.hits += 1
-            return found[0]
+            return found.outcome
+
+    def get_sent(
+        self, key: tuple, version: int
+    ) -> tuple[QueryOutcome, tuple[str, list[tuple[str, str]]]] | None:
+        """The answer and the HTTP head it was sent with, if both are kept (a hit); None
+        otherwise, and then not counted: the caller goes on to :meth:`get`."""
+        with self._lock:
+            entry = self._entries.get((version, key)) if version == self._version else None
+            if entry is None or entry.head is None:
+                return None
+            self._entries.move_to_end((version, key))
+            self.stats.hits += 1
+            return entry.outcome, entry.head
+
+    def remember_head(
+        self, key: tuple, version: int, status: str, headers: list[tuple[str, str]]
+    ) -> None:
+        """Notes the status line and headers the answer kept for ``key`` was sent with."""
+        with self._lock:
+            entry = self._entries.get((version, key))
+            if entry is not None and entry.head is None:
+                entry.head = (status, headers)
 
     def put(self, key: tuple, version: int, outcome: QueryOutcome) -> bool:
         """Keeps a complete answer given at data ``version``; False if it is not kept (not a
@@ -76,12 +106,12 @@ class ResultCache:
                 return False
             previous = self._entries.pop((version, key), None)
             if previous is not None:
-                self.stats.size -= previous[1]
-            self._entries[(version, key)] = (outcome, cost)
+                self.stats.size -= previous.cost
+            self._entries[(version, key)] = _Entry(outcome, cost)
             self.stats.size += cost
             while self.stats.size > self.capacity:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self.stats.size -= dropped
+                _, dropped = self._entries.popitem(last=False)
+                self.stats.size -= dropped.cost
                 self.stats.evictions += 1
             self.stats.entries = len(self._entries)
             return True

@@ -13,6 +13,7 @@ from ipkg.namespaces import Namespaces
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
+    answer_cache,
     api,
     article,
     export,
@@ -78,6 +79,7 @@ def create_app(
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
     register_error_handlers(app)
+    answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -22,6 +22,7 @@ from ipkg.web.service_description import service_description
 from ipkg.web.state import state
 
 blueprint = Blueprint("protocol", __name__)
+PATH = "/sparql"
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
@@ -200,6 +201,21 @@ def _answer(outcome: QueryOutcome, cache: str) -> Response:
     )
 
 
+def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple:
+    """Everything a query's answer depends on besides the data: the same key always gets the
+    same inspection, format and dataset, so a cached answer may skip them."""
+    return (
+        operation.text.strip(),
+        operation.format,
+        accept,
+        operation.default_graphs,
+        operation.named_graphs,
+        environ.get("HTTP_HOST"),  # with the fixed path, what the base IRI depends on
+        environ.get("wsgi.url_scheme"),
+        environ.get("SCRIPT_NAME"),
+    )
+
+
 def answer_query(operation: Operation, started: float) -> Response:
     """Runs a query operation (or finds its answer in the result cache) and turns the outcome
     into the HTTP response."""
@@ -212,18 +228,7 @@ def answer_query(operation: Operation, started: float) -> Response:
             f"the limit is {settings.max_query_length}",
         )
     accept = request.headers.get("Accept")
-    # Everything the answer depends on: the same key always gets the same inspection, format
-    # and dataset, so a hit may skip them. The data version is the cache's own part.
-    key = (
-        operation.text.strip(),
-        operation.format,
-        accept,
-        operation.default_graphs,
-        operation.named_graphs,
-        request.environ.get("HTTP_HOST"),  # with the fixed path, what the base IRI depends on
-        request.environ.get("wsgi.url_scheme"),
-        request.environ.get("SCRIPT_NAME"),
-    )
+    key = answer_key(operation, accept, request.environ)
     cache, version = service.results, service.data_version
     if cache.enabled and (kept := cache.get(key, version)) is not None:
         return _answer(kept, "hit")
@@ -240,7 +245,7 @@ def answer_query(operation: Operation, started: float) -> Response:
     return _answer(outcome, "miss" if cache.enabled else "off")
 
 
-@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@blueprint.route(PATH, methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
     """The SPARQL 1.1 Protocol endpoint (and its service description on a bare GET)."""
     started = time.monotonic()
@@ -261,7 +266,7 @@ def sparql() -> Response:
 
 
 def _protocol_headers(response: Response) -> Response:
-    if request.path == "/sparql" and "Access-Control-Allow-Origin" not in response.headers:
+    if request.path == PATH and "Access-Control-Allow-Origin" not in response.headers:
         response.headers.update(CORS_HEADERS)
         response.vary.add("Accept")
     return response
