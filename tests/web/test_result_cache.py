@@ -194,3 +194,16 @@ def test_result_cache_bytes_0_turns_the_cache_off(tmp_path: Path):
         assert metric(running, "ipkg_result_cache_bytes") == 0
     finally:
         running.stop()
+
+
+def test_cached_answers_still_obey_the_rate_limit(tmp_path: Path):
+    args = ["--data", str(write_data(tmp_path)), "--rate-limit", "0.5", "--rate-burst", "2"]
+    running = start_server(tmp_path, args)
+    try:
+        query = f"SELECT ?o WHERE {{ <{EX}s5> <{EX}label> ?o }}"
+        statuses = [ask(running, query).status_code for _ in range(4)]
+        assert statuses[:2] == [200, 200]
+        assert statuses[2:] == [429, 429]  # the second answer was cached; the limit still holds
+        assert metric(running, "ipkg_result_cache_hits_total") == 1
+    finally:
+        running.stop()
