@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ipkg.build.sources import ArticleSources
-from ipkg.namespaces import CANONICAL_BASE
+from ipkg.namespaces import CANONICAL_BASE, Namespaces
 
 
 class ConfigError(ValueError):
@@ -48,7 +48,13 @@ class Settings:
             "served as given)"
         },
     )
-    base: str = field(default=CANONICAL_BASE, metadata={"help": "base IRI of the dataset"})
+    base: str = field(
+        default=CANONICAL_BASE,
+        metadata={
+            "help": "base IRI of the dataset (the article graph is moved onto it; --data files "
+            "are written under it)"
+        },
+    )
     reasoner: str = field(
         default="owlrl",
         metadata={
@@ -128,10 +134,16 @@ class Settings:
     public_base: str = field(
         default="",
         metadata={
-            "help": "URL where the dataset's base IRI is deployed, ending in '/' (links to "
-            "dataset IRIs point there; empty: the URL each request came to)"
+            "help": "URL where the dataset is deployed, ending in '/': every IRI under the "
+            "base is moved there at load, in the store and all output (empty: served as --base)"
         },
     )
+
+    def namespaces(self) -> Namespaces:
+        """The dataset's IRIs as served: under ``public_base`` when set, else under ``base``;
+        the inputs are written under the canonical base (the article) or ``base`` (--data)."""
+        written = self.base if self.data else CANONICAL_BASE
+        return Namespaces(self.public_base or self.base, written)
 
     def __post_init__(self) -> None:
         for name in (

@@ -497,7 +497,8 @@ def _api_headers(response: Response) -> Response:
 
 def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
-    api = ApiState(read_catalogue(service.settings.queries), service.data_version)
+    catalogue = read_catalogue(service.settings.queries, rebase=service.namespaces.rebase_text)
+    api = ApiState(catalogue, service.data_version)
     app.extensions[EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",

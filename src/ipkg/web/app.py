@@ -9,7 +9,6 @@ import pyoxigraph as ox
 from flask import Flask, Response
 
 from ipkg.config import Settings
-from ipkg.namespaces import Namespaces
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
@@ -47,7 +46,7 @@ def create_app(
     """A ready-to-serve app over ``built`` (a store and its title) or the store the settings
     name. Call it while the process is single-threaded: it forks the query workers."""
     settings = settings or Settings()
-    namespaces = Namespaces(settings.base)
+    namespaces = settings.namespaces()
     store, title = built or opened_store(settings, namespaces)
     backend = MemoryStore(store) if isinstance(store, ox.Store) else store  # --store
     app = Flask(__name__)

@@ -71,7 +71,8 @@ def service_description(req: Request) -> Response:
         offered = ", ".join(f.media_type for f in DESCRIPTION_FORMATS)
         return Response(f"Not Acceptable: available: {offered}\n", 406, mimetype="text/plain")
     service = state()
-    endpoint = req.base_url
+    public = service.settings.public_base  # the endpoint's IRI where it is deployed
+    endpoint = public + "sparql" if public else req.base_url
     if fmt is HTML:
         html = render_template("service.html", service=service, endpoint=endpoint, formats=FORMATS)
         return Response(html, content_type="text/html; charset=utf-8")

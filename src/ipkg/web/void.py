@@ -1,6 +1,8 @@
 """The VoID description of the dataset (``/.well-known/void``, RFC 5785 and the VoID guide):
 triple counts per graph, classes and properties with their partitions, example resources,
-dumps, the SPARQL endpoint, licence and source. Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
+dumps, the SPARQL endpoint, licence and source. It describes exactly what ``/export/`` offers:
+one subset per named graph with its dumps, and every dump format as a ``void:feature``.
+Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from flask import Blueprint, Response, render_template, request
 from ipkg.linkeddata.describe import Runner, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
 from ipkg.sparql.negotiation import choose
+from ipkg.web.export import graph_names
 from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
+from ipkg.web.service_description import FORMAT_IRIS
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
@@ -72,7 +76,8 @@ def void_triples(run: Runner) -> list[ox.Triple]:
     add(me, VOID + "sparqlEndpoint", ox.NamedNode(absolute("sparql")))
     add(me, VOID + "rootResource", ox.NamedNode(absolute("id/")))
     add(me, VOID + "uriSpace", ox.Literal(ns.base))
-    add(me, VOID + "feature", ox.NamedNode("http://www.w3.org/ns/formats/Turtle"))
+    for fmt in DUMP_FORMATS:  # every RDF format the dumps and resource documents are in
+        add(me, VOID + "feature", ox.NamedNode(str(FORMAT_IRIS[fmt.key])))
     for fmt in DUMP_FORMATS:
         add(me, VOID + "dataDump", ox.NamedNode(absolute(f"export/complete.{fmt.extension}")))
     add(me, VOID + "triples", _integer(service.triple_count))
@@ -99,10 +104,10 @@ def void_triples(run: Runner) -> list[ox.Triple]:
         add(me, VOID + "propertyPartition", part)
         add(part, VOID + "property", row["p"])
         add(part, VOID + "triples", _integer(int(row["n"].value)))
-    for name in ("ontology", "asserted", "inferred"):
-        size = service.graph_sizes.get(ns.graph(name))
-        if size is None:
+    for name in graph_names():  # every named graph /export/ offers, each with its dumps
+        if name == "complete":
             continue
+        size = service.graph_sizes.get(ns.graph(name), 0)
         subset = ox.NamedNode(absolute(".well-known/void") + "#" + name)
         add(me, VOID + "subset", subset)
         add(subset, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
