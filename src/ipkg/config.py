@@ -84,6 +84,13 @@ class Settings:
     query_memory: int = field(
         default=1_024, metadata={"help": "memory one query may allocate, in MiB"}
     )
+    result_cache_bytes: int = field(
+        default=64 * 1_048_576,
+        metadata={
+            "help": "memory for answers to repeated /sparql queries, in bytes, emptied by every "
+            "write (0: no cache; a remote --store is never cached)"
+        },
+    )
     cache_dir: Path = field(
         default_factory=_default_cache_dir,
         metadata={"help": "where reasoning results are cached"},
@@ -151,6 +158,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if self.result_cache_bytes < 0:
+            raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:

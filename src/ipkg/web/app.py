@@ -9,20 +9,24 @@ import pyoxigraph as ox
 from flask import Flask, Response
 
 from ipkg.config import Settings
+from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
+    answer_cache,
     api,
     article,
     export,
     graph_store,
     health,
     home,
+    labelling,
     limits,
     observability,
     ontology_page,
     openapi,
     protocol,
     resources,
+    search,
     void,
 )
 from ipkg.web.errors import register_error_handlers
@@ -59,6 +63,10 @@ def create_app(
         title=title,
         union_size=backend.union_size(),
         backend=backend,
+        # A remote store can change behind our back, so its answers are never kept.
+        results=ResultCache(
+            0 if settings.store.startswith("sparql+") else settings.result_cache_bytes
+        ),
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
@@ -71,7 +79,10 @@ def create_app(
     app.register_blueprint(home.blueprint)
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(labelling.blueprint)  # /labels for the query page
+    search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -11,6 +11,7 @@ from flask import current_app
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces
 from ipkg.sparql.pool import WorkerPool
+from ipkg.sparql.result_cache import ResultCache
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
@@ -33,6 +34,8 @@ class ServiceState:
     # version are stale at the next. (A reload starts a new process, so a new count.)
     data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
+    results: ResultCache = field(default_factory=lambda: ResultCache(0))
 
     @property
     def triple_count(self) -> int:
