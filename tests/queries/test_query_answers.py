@@ -238,12 +238,18 @@ def test_sentence_behind_the_860000(store):
 
 def test_facts_of_the_committee_sentence(store):
     rows = answer(store, "facts-of-sentence")
-    assert len(rows) == 33
+    assert len(rows) == 34
     assert (
         ID + "article/s26",
         ID + "statistic/expert-committee-session-5-experts",
         IPKG + "value",
         48,
+    ) in rows
+    assert (
+        ID + "article/s26",
+        ID + "statistic/expert-committee-session-5-academicians",
+        IPKG + "subsetOf",
+        ID + "statistic/expert-committee-session-5-experts",
     ) in rows
 
 
