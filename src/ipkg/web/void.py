@@ -9,8 +9,10 @@ from flask import Blueprint, Response, render_template, request
 
 from ipkg.linkeddata.describe import Runner, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
+from ipkg.namespaces import apart_graphs
 from ipkg.sparql.negotiation import choose
 from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
+from ipkg.web.service_description import default_graph_note
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
@@ -20,6 +22,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
+RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 CHOICES = [*RDF_CHOICES, HTML]
 
 CLASSES = "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c"
@@ -75,7 +78,7 @@ def void_triples(run: Runner) -> list[ox.Triple]:
     add(me, VOID + "feature", ox.NamedNode("http://www.w3.org/ns/formats/Turtle"))
     for fmt in DUMP_FORMATS:
         add(me, VOID + "dataDump", ox.NamedNode(absolute(f"export/complete.{fmt.extension}")))
-    add(me, VOID + "triples", _integer(service.triple_count))
+    add(me, VOID + "triples", _integer(service.triple_count))  # the default graph's triples
     for row in run(DISTINCT, {}):
         add(me, VOID + "distinctSubjects", _integer(int(row["subjects"].value)))
         add(me, VOID + "distinctObjects", _integer(int(row["objects"].value)))
@@ -111,6 +114,32 @@ def void_triples(run: Runner) -> list[ox.Triple]:
         add(subset, VOID + "triples", _integer(size))
         for fmt in DUMP_FORMATS:
             add(subset, VOID + "dataDump", ox.NamedNode(absolute(f"export/{name}.{fmt.extension}")))
+    triples += apart_datasets(me)
+    return triples
+
+
+def apart_datasets(me: ox.NamedNode) -> list[ox.Triple]:
+    """The named graphs kept out of the default graph (the saved-query catalogue), each a
+    dataset of its own beside ``me``, not one of its subsets."""
+    service = state()
+    triples = []
+    for graph in apart_graphs(service.namespaces):
+        size = service.graph_sizes.get(graph)
+        if size is None:
+            continue
+        node = ox.NamedNode(absolute(".well-known/void") + "#" + graph.rsplit("/", 1)[-1])
+        title = ox.Literal("the saved-query catalogue", language="en")
+        note = ox.Literal(default_graph_note([graph]), language="en")
+        about = [
+            (RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
+            (ox.NamedNode(DCTERMS + "title"), title),
+            (ox.NamedNode(DCTERMS + "description"), note),
+            (SD_NAME, ox.NamedNode(graph)),
+            (ox.NamedNode(VOID + "triples"), _integer(size)),
+            (ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(absolute("sparql"))),
+        ]
+        triples += [ox.Triple(node, p, o) for p, o in about]
+        triples.append(ox.Triple(me, ox.NamedNode(RDFS_SEE_ALSO), node))
     return triples
 
 
