@@ -205,3 +205,44 @@ def test_instances_are_slash_iris_under_the_base(data):
 def test_the_article_numbers_are_all_there(data):
     values = sorted(int(float(v)) for v in data.objects(None, IPKG.value))
     assert values == [2, 2, 2, 9, 19, 48, 68, 100, 150, 700, 1200, 2000, 690000, 860000]
+
+
+def _select(data: rdflib.Graph, query: str) -> list[tuple]:
+    prefixes = (
+        f"PREFIX ipkg: <{IPKG}> PREFIX id: <{ID}> PREFIX rdfs: <{RDFS}> "
+        f"PREFIX status: <{ID}status/> PREFIX level: <{ID}level/> "
+    )
+    return [tuple(str(v) for v in row) for row in data.query(prefixes + query)]
+
+
+def test_the_sole_national_level_training_institution_is_queryable(data):
+    rows = _select(
+        data,
+        """SELECT ?x ?system WHERE { ?x a ipkg:TrainingCentre ; ipkg:level level:national ;
+        ipkg:soleWithin ?s . ?s rdfs:label ?system }""",
+    )
+    assert rows == [(ID + "china-ip-training-center", "IP system")]
+    assert not list(data.objects(rdflib.URIRef(ID + "china-ip-training-center"), RDFS.comment))
+
+
+def test_the_guangdong_training_base_is_built(data):
+    rows = _select(data, "SELECT ?x WHERE { ?x ipkg:status status:construction-completed }")
+    assert rows == [(ID + "guangdong-national-ip-training-base",)]
+
+
+def test_the_academicians_are_a_subset_of_the_experts(data):
+    rows = _select(
+        data,
+        """SELECT ?part ?whole WHERE { ?a ipkg:subsetOf ?b .
+        ?a ipkg:value ?part . ?b ipkg:value ?whole }""",
+    )
+    assert rows == [("9", "48")]
+
+
+def test_during_and_since_the_14th_plan_are_one_period(data):
+    rows = _select(
+        data,
+        """SELECT DISTINCT ?period WHERE { ?s ipkg:refPeriod ?period .
+        FILTER(CONTAINS(STR(?period), "14th")) }""",
+    )
+    assert rows == [(ID + "period/14th-five-year-plan-so-far",)]
