@@ -1,10 +1,12 @@
 """The scale benchmark: synthetic graphs (bench/generate.py) at growing sizes, per store — build
 time (parse, reason with ``reasonable``, load), peak RSS of the build, start-up time of
 ``ipkg serve`` on the built store, and the p50 latency of every saved query over HTTP against
-raw pyoxigraph on the same data. Prints a table, writes bench/results/scale.md and
-docs/scale.png.
+raw pyoxigraph on the same data. With the store ``virtuoso``, the same saved queries also go
+ad hoc to Virtuoso 7's own endpoint holding the same graphs, side by side with the memory
+store (ABBA halves per query), answers compared, ratios per query and their geometric mean.
+Prints the tables, writes bench/results/scale.md and docs/scale.png.
 
-    python bench/bench_scale.py --sizes 10000 100000 --stores memory disk remote
+    python bench/bench_scale.py --sizes 10000 100000 --stores memory disk remote virtuoso
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
+from bench_virtuoso import canonical_term  # noqa: E402
 from generate import write as write_synthetic  # noqa: E402
 
 from ipkg.namespaces import Namespaces  # noqa: E402
@@ -47,6 +50,8 @@ UNCAPPED = [  # every query runs to the end, as it does in raw pyoxigraph
     str(8 << 30),
     "--query-memory",
     "16384",
+    "--result-cache-bytes",  # a repeated text must run each time, as in raw pyoxigraph
+    "0",
 ]
 TARGETS = "targets at 1M: build <= 90 s, start-up <= 2 s, p50 <= 1.5x raw, peak RSS <= 3 GB"
 
@@ -112,17 +117,41 @@ def accept(text: str) -> str:
     return "application/sparql-results+json"
 
 
-def http_p50(url: str, text: str, runs: int) -> tuple[float, int]:
-    """Median milliseconds of ``runs`` POSTs of the query (after one warm-up), and the status."""
+def http_times(
+    url: str, text: str, runs: int, extra: list[tuple[str, str]] | None = None
+) -> tuple[list[float], requests.Response]:
+    """Milliseconds of each of ``runs`` POSTs of the query (after one warm-up), and the last
+    answer. ``extra`` are more form fields (Virtuoso's ``default-graph-uri``)."""
     session = requests.Session()
     headers = {"Accept": accept(text)}
-    status = session.post(url, data={"query": text}, headers=headers, timeout=300).status_code
+    fields = [("query", text), *(extra or [])]
+    answer = session.post(url, data=fields, headers=headers, timeout=300)
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        status = session.post(url, data={"query": text}, headers=headers, timeout=300).status_code
+        answer = session.post(url, data=fields, headers=headers, timeout=300)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), status
+    return times, answer
+
+
+def http_p50(url: str, text: str, runs: int) -> tuple[float, int]:
+    """Median milliseconds of ``runs`` POSTs of the query (after one warm-up), and the status."""
+    times, answer = http_times(url, text, runs)
+    return statistics.median(times), answer.status_code
+
+
+def answer_of(response: requests.Response) -> object:
+    """What a query answered, comparable across servers: canonical solution rows as a sorted
+    list, or the set of N-Triples lines of a graph; None for an error."""
+    if response.status_code != 200:
+        return None
+    if response.headers.get("Content-Type", "").startswith("application/sparql-results+json"):
+        data = response.json()
+        if "boolean" in data:
+            return data["boolean"]
+        rows = data["results"]["bindings"]
+        return sorted(tuple(sorted((k, canonical_term(v)) for k, v in row.items())) for row in rows)
+    return sorted({line.strip() for line in response.text.splitlines() if line.strip()})
 
 
 def raw_p50(store: ox.Store, text: str, runs: int) -> float:
@@ -157,6 +186,71 @@ def serve_and_measure(work: Path, args: list[str], runs: int, env: dict | None =
         return {"startup": startup, "queries": per_query, "log": server.output()[-2000:]}
     finally:
         server.stop()
+
+
+def side_by_side(work: Path, virtuoso, graphs: list[str], runs: int) -> tuple[dict, dict]:
+    """ipkg serving the memory store and Virtuoso's own endpoint holding the same graphs, each
+    saved query sent ad hoc to both in ABBA halves, answers compared. ipkg answers over its
+    union default graph, as raw pyoxigraph does; Virtuoso gets every graph of the dataset as
+    ``default-graph-uri`` (its own default graph also holds its system graphs). (A protocol
+    dataset of several graphs makes pyoxigraph slower on large data than its union graph.)"""
+    extra = [("default-graph-uri", g) for g in graphs]
+    started = time.perf_counter()
+    server = start_server(work, [*data_args(work), *UNCAPPED], timeout=1800)
+    startup = time.perf_counter() - started
+    ours: dict = {"startup": startup, "queries": {}}
+    theirs: dict = {"startup": 0.0, "queries": {}, "agree": {}}
+    half = max(runs // 2, 1)
+    try:
+        for path in QUERIES:
+            text = path.read_text(encoding="utf-8")
+            a1, mine = http_times(server.sparql, text, half)
+            b1, other = http_times(virtuoso.sparql_url, text, half, extra)
+            b2, other = http_times(virtuoso.sparql_url, text, half, extra)
+            a2, mine = http_times(server.sparql, text, half)
+            ours["queries"][path.stem] = (statistics.median(a1 + a2), mine.status_code)
+            theirs["queries"][path.stem] = (statistics.median(b1 + b2), other.status_code)
+            theirs["agree"][path.stem] = answer_of(mine) == answer_of(other) is not None
+    finally:
+        server.stop()
+    return ours, theirs
+
+
+def geometric_mean(values: list[float]) -> float:
+    return statistics.geometric_mean(values) if values else float("nan")
+
+
+def virtuoso_table(results: list[dict]) -> str:
+    """Per saved query: ipkg (memory store) and Virtuoso p50, the ratio, whether the answers
+    agree; the geometric mean of the ratios over the queries that agree."""
+    lines = []
+    for r in results:
+        if "virtuoso" not in r["stores"] or "memory" not in r["stores"]:
+            continue
+        ours, theirs = r["stores"]["memory"]["queries"], r["stores"]["virtuoso"]
+        lines.append(
+            f"\n### {r['asserted']:,} asserted triples: ipkg vs Virtuoso 7, saved queries "
+            "ad hoc (p50 ms)\n"
+        )
+        lines.append("| query | ipkg | Virtuoso | Virtuoso / ipkg | answers agree |")
+        lines.append("|---|---|---|---|---|")
+        ratios = []
+        for q in (p.stem for p in QUERIES):
+            (mine, s1), (other, s2) = ours[q], theirs["queries"][q]
+            agree = theirs["agree"][q]
+            ratio = other / max(mine, 0.001)
+            if agree:
+                ratios.append(ratio)
+            status = "" if s1 == s2 == 200 else f" ({s1}/{s2})"
+            lines.append(
+                f"| {q} | {mine:.1f} | {other:.1f} | {ratio:.2f}x | "
+                f"{'yes' if agree else '**no**'}{status} |"
+            )
+        lines.append(
+            f"| **geometric mean** ({len(ratios)} queries that agree) | | | "
+            f"**{geometric_mean(ratios):.2f}x** | |"
+        )
+    return "\n".join(lines)
 
 
 def push_remote(virtuoso, work: Path) -> float:
@@ -195,7 +289,17 @@ def measure_size(size: int, stores: list[str], runs: int, root: Path, virtuoso) 
             p.stem: raw_p50(on_disk, p.read_text(encoding="utf-8"), runs) for p in QUERIES
         }
         del on_disk
+    if "virtuoso" in stores:  # Virtuoso's own endpoint, side by side with the memory store
+        push = push_remote(virtuoso, work)
+        graphs = sorted(
+            {q.graph_name.value for q in ox.Store.read_only(str(work / "db" / "oxigraph"))}
+        )
+        ours, theirs = side_by_side(work, virtuoso, graphs, runs)
+        theirs["push"] = push
+        result["stores"]["memory"], result["stores"]["virtuoso"] = ours, theirs
     for name in stores:
+        if name in result["stores"]:
+            continue
         if name == "disk":
             measured = serve_and_measure(
                 work, ["--store", f"disk:{work / 'db'}", *data_args(work)], runs
@@ -340,7 +444,8 @@ def write_results(results: list[dict], path: Path, plot_path: Path) -> None:
     text = table(summary_rows(results))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        f"# Scale benchmark\n\n{TARGETS}\n\n{text}\n{per_query_table(results)}\n\n"
+        f"# Scale benchmark\n\n{TARGETS}\n\n{text}\n{per_query_table(results)}\n"
+        f"{virtuoso_table(results)}\n\n"
         f"Load average at the end: {os.getloadavg()}\n",
         encoding="utf-8",
     )
@@ -362,13 +467,13 @@ def main(argv: list[str] | None = None) -> int:
     virtuoso = None
     stores = list(args.stores)
     with tempfile.TemporaryDirectory(prefix="ipkg-scale-") as tmp:
-        if "remote" in stores:
+        if {"remote", "virtuoso"} & set(stores):
             from virtuoso import start_virtuoso, virtuoso_available
 
             if virtuoso_available():
                 virtuoso = start_virtuoso(Path(tmp), max_rows=1_000_000, max_seconds=120)
             else:
-                stores.remove("remote")
+                stores = [s for s in stores if s not in ("remote", "virtuoso")]
         results_json = args.results.with_suffix(".json")
         kept = json.loads(results_json.read_text()) if args.merge and results_json.exists() else []
         results = [r for r in kept if r["size"] not in args.sizes]
@@ -382,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
             if virtuoso is not None:
                 virtuoso.stop()
     print(table(summary_rows(results)))
+    print(virtuoso_table(results))
     print(TARGETS)
     return 0
 

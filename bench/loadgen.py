@@ -13,7 +13,7 @@ import itertools
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -232,6 +232,7 @@ async def _run(
     hostile: Request | None,
     hostile_every: float,
     timeout: float,
+    plans: Callable[[int], Iterator[Request]] | None = None,
 ) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -239,7 +240,12 @@ async def _run(
     started = time.monotonic()
     stop_at = started + duration
     tasks = [
-        _connection_loop(Client(host, port, timeout), rotation(mix, seed), stop_at, by_kind)
+        _connection_loop(
+            Client(host, port, timeout),
+            plans(seed) if plans else rotation(mix, seed),
+            stop_at,
+            by_kind,
+        )
         for seed in range(connections)
     ]
     if hostile is not None:
@@ -262,11 +268,15 @@ def run_load(
     hostile: Request | None = None,
     hostile_every: float = 1.0,
     timeout: float = DEFAULT_TIMEOUT,
+    plans: Callable[[int], Iterator[Request]] | None = None,
 ) -> LoadResult:
     """Drives ``url`` (scheme, host and port) with ``connections`` closed-loop connections for
     ``duration`` seconds, each cycling through ``mix`` (request, weight) in its own shuffled
-    order; optionally starts ``hostile`` every ``hostile_every`` seconds on the side."""
-    return asyncio.run(_run(url, mix, connections, duration, hostile, hostile_every, timeout))
+    order, or, given ``plans``, sending what ``plans(connection number)`` yields; optionally
+    starts ``hostile`` every ``hostile_every`` seconds on the side."""
+    return asyncio.run(
+        _run(url, mix, connections, duration, hostile, hostile_every, timeout, plans)
+    )
 
 
 def ms(seconds: float) -> str:

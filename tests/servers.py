@@ -4,6 +4,7 @@ port, waited for until ``/readyz`` answers, and stopped (SIGTERM, then SIGKILL) 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -49,10 +50,15 @@ class RunningServer:
 
 
 def start_server(
-    tmp: Path, args: Sequence[str] = (), env: dict[str, str] | None = None, timeout: float = 300
+    tmp: Path,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    port: int | None = None,
 ) -> RunningServer:
-    """Starts ``ipkg serve`` with extra ``args``; returns once it is ready."""
-    port = free_port()
+    """Starts ``ipkg serve`` with extra ``args`` on ``port`` (default: a free one, so a test
+    that must name the port in its args takes :func:`free_port` first); returns once ready."""
+    port = port or free_port()
     log = tmp / f"server-{port}.log"
     # One inference/validation cache for every server of the test session (tmp's parent is the
     # session's base temp dir): it is keyed by the inputs' hash, so sharing it is safe, and only
@@ -77,6 +83,15 @@ def start_server(
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"ipkg serve was not ready after {timeout} s:\n{server.output()}")
+
+
+def listed_dumps(server: RunningServer) -> dict[str, set[str]]:
+    """The dumps a server's /export/ page links to: the extensions offered per graph."""
+    html = requests.get(server.url + "/export/", timeout=30).text
+    dumps: dict[str, set[str]] = {}
+    for graph, extension in re.findall(r'href="[^"]*/export/([\w-]+)\.(\w+)"', html):
+        dumps.setdefault(graph, set()).add(extension)
+    return dumps
 
 
 def descendants(pid: int) -> dict[int, int]:

@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.namespaces import CANONICAL_BASE, Namespaces
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -48,3 +49,26 @@ def test_non_positive_timeout_is_refused_with_its_name():
 def test_ontology_without_data_files_is_refused_with_its_name():
     with pytest.raises(ConfigError, match="ontology"):
         settings_from(parse(["--ontology", "onto.ttl"]), environ={})
+
+
+def test_public_base_is_the_served_base_and_the_article_is_written_under_the_canonical_one():
+    served = Settings(public_base="http://127.0.0.1:8792/").namespaces()
+    assert served.base == "http://127.0.0.1:8792/"
+    assert served.rebase(CANONICAL_BASE + "ontology#Person") == served.ontology + "Person"
+    assert served.rebase("http://www.wikidata.org/entity/Q1") == "http://www.wikidata.org/entity/Q1"
+    assert Settings().namespaces() == Namespaces(), "without --public-base nothing moves"
+
+
+def test_data_files_are_moved_from_base_onto_public_base():
+    settings = Settings(data=("x.ttl",), base="http://my.test/", public_base="http://k.test/")
+    served = settings.namespaces()
+    assert served.rebase("http://my.test/id/a") == "http://k.test/id/a"
+    assert served.rebase(CANONICAL_BASE + "id/a") == CANONICAL_BASE + "id/a"
+
+
+def test_saved_query_text_is_moved_onto_the_served_base():
+    served = Settings(public_base="http://k.test/").namespaces()
+    text = f"PREFIX ipkg: <{CANONICAL_BASE}ontology#>\n#+ default: {CANONICAL_BASE}id/cnipa\n"
+    assert served.rebase_text(text) == (
+        "PREFIX ipkg: <http://k.test/ontology#>\n#+ default: http://k.test/id/cnipa\n"
+    )

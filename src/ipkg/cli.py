@@ -29,7 +29,7 @@ from ipkg.build.loading import RdfInputError
 from ipkg.build.sources import ArticleSources
 from ipkg.config import ConfigError, Settings, add_arguments, settings_from
 from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
-from ipkg.namespaces import GRAPH_NAMES, Namespaces, apart_graphs
+from ipkg.namespaces import GRAPH_NAMES, apart_graphs
 from ipkg.sparql.execution import QueryRequest, execute, run_query
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.stores import StoreError, opened_store, remote_store
@@ -51,7 +51,7 @@ EXPORT_KEYS = {
     "trig": "trig",
     "nquads": "nquads",
 }
-DATA_SETTINGS = ("data", "ontology", "base", "reasoner", "cache_dir")
+DATA_SETTINGS = ("data", "ontology", "base", "public_base", "reasoner", "cache_dir")
 
 
 class CommandError(Exception):
@@ -71,12 +71,12 @@ def _article_quads(
     use_cache: bool = True,
 ) -> list[ox.Quad]:
     cache = InferenceCache(settings.cache_dir) if use_cache else None
-    return article_quads(sources, Namespaces(settings.base), reasoner or settings.reasoner, cache)
+    return article_quads(sources, settings.namespaces(), reasoner or settings.reasoner, cache)
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     sources = _sources(args)
-    ns = Namespaces(settings.base)
+    ns = settings.namespaces()
     quads = _article_quads(settings, sources, reasoner="none")
     ontology = [q for q in quads if q.graph_name.value == ns.graph("ontology")]
     asserted = [q for q in quads if q.graph_name.value == ns.graph("asserted")]
@@ -92,7 +92,7 @@ def cmd_reason(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     quads = _article_quads(settings, _sources(args), use_cache=not args.no_cache)
     sizes = graph_sizes(store_of(quads))
-    ns = Namespaces(settings.base)
+    ns = settings.namespaces()
     for name in GRAPH_NAMES:
         print(f"{name:10} {sizes.get(ns.graph(name), 0):8d} triples  <{ns.graph(name)}>")
     print(f"{'total':10} {sum(sizes.values()):8d} triples  ({time.perf_counter() - started:.2f} s)")
@@ -141,7 +141,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         inspection = inspect_request(text)
     except RefusedQuery as exc:
         raise CommandError(str(exc)) from None
-    namespaces = Namespaces(settings.base)
+    namespaces = settings.namespaces()
     store, _title = served_store(settings, namespaces)
     apart = apart_graphs(namespaces)
     if args.format == "table":
@@ -170,7 +170,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.linkeddata.dumps import BY_KEY, dump, selected
 
-    ns = Namespaces(settings.base)
+    ns = settings.namespaces()
     quads = _article_quads(settings, _sources(args))
     graph = "complete" if args.graph == "all" else args.graph
     body = dump(selected(quads, graph, ns), BY_KEY[EXPORT_KEYS[args.format]], ns)
@@ -184,7 +184,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.web.serving import serve
 
-    store, title = opened_store(settings, Namespaces(settings.base))  # --store
+    store, title = opened_store(settings, settings.namespaces())  # --store
     serve(settings, store, title)
     return 0
 
@@ -193,7 +193,7 @@ def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.store.startswith("sparql+"):
         raise CommandError("push needs --store sparql+http://host:port/path (a remote store)")
     started = time.perf_counter()
-    namespaces = Namespaces(settings.base)
+    namespaces = settings.namespaces()
     store, _title = served_store(settings, namespaces)
     graphs: dict[str, list[ox.Quad]] = {}
     for quad in store:
@@ -211,7 +211,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.store.startswith("disk:"):
         raise CommandError("build needs --store disk:PATH (a persistent store)")
     started = time.perf_counter()
-    store, _title = opened_store(settings, Namespaces(settings.base))
+    store, _title = opened_store(settings, settings.namespaces())
     sizes = store.graph_sizes()
     for graph, count in sorted(sizes.items()):
         print(f"{count:9d} triples  <{graph or 'default graph'}>")
@@ -240,7 +240,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="turtle")
     export.add_argument("--graph", choices=(*GRAPH_NAMES, "all"), default="all")
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
-    add_arguments(export, ("base", "reasoner", "cache_dir"))
+    add_arguments(export, ("base", "public_base", "reasoner", "cache_dir"))
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint")
     add_arguments(serve)
     push = sub.add_parser(

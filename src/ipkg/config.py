@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ipkg.build.sources import ArticleSources
-from ipkg.namespaces import CANONICAL_BASE
+from ipkg.namespaces import CANONICAL_BASE, Namespaces
 
 
 class ConfigError(ValueError):
@@ -48,7 +48,13 @@ class Settings:
             "served as given)"
         },
     )
-    base: str = field(default=CANONICAL_BASE, metadata={"help": "base IRI of the dataset"})
+    base: str = field(
+        default=CANONICAL_BASE,
+        metadata={
+            "help": "base IRI of the dataset (the article graph is moved onto it; --data files "
+            "are written under it)"
+        },
+    )
     reasoner: str = field(
         default="owlrl",
         metadata={
@@ -77,6 +83,13 @@ class Settings:
     )
     query_memory: int = field(
         default=1_024, metadata={"help": "memory one query may allocate, in MiB"}
+    )
+    result_cache_bytes: int = field(
+        default=64 * 1_048_576,
+        metadata={
+            "help": "memory for answers to repeated /sparql queries, in bytes, emptied by every "
+            "write (0: no cache; a remote --store is never cached)"
+        },
     )
     cache_dir: Path = field(
         default_factory=_default_cache_dir,
@@ -121,10 +134,16 @@ class Settings:
     public_base: str = field(
         default="",
         metadata={
-            "help": "URL where the dataset's base IRI is deployed, ending in '/' (links to "
-            "dataset IRIs point there; empty: the URL each request came to)"
+            "help": "URL where the dataset is deployed, ending in '/': every IRI under the "
+            "base is moved there at load, in the store and all output (empty: served as --base)"
         },
     )
+
+    def namespaces(self) -> Namespaces:
+        """The dataset's IRIs as served: under ``public_base`` when set, else under ``base``;
+        the inputs are written under the canonical base (the article) or ``base`` (--data)."""
+        written = self.base if self.data else CANONICAL_BASE
+        return Namespaces(self.public_base or self.base, written)
 
     def __post_init__(self) -> None:
         for name in (
@@ -139,6 +158,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if self.result_cache_bytes < 0:
+            raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:

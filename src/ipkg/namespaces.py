@@ -1,7 +1,10 @@
 """The IRIs the dataset is built on: its base, the ontology namespace and the three graph names.
 
-The canonical base is the one written in ``data/`` and ``ontology/``; a deployment may serve the
-same data under another base (see :func:`rebase`), so nothing else hard-codes it.
+The canonical base is the one written in ``data/``, ``ontology/`` and ``queries/``; a deployment
+may serve the same data under another base (``--base``, or the URL it is deployed at,
+``--public-base``). Every input is moved onto the served base once, as it is loaded (see
+:meth:`Namespaces.rebase`), so the store, and everything answered from it, only ever holds the
+served spelling and nothing else hard-codes the canonical one.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ CANONICAL_BASE = "https://ipkg.example.org/"
 
 @dataclass(frozen=True)
 class Namespaces:
-    """The dataset's IRIs under one base IRI (ending in ``/``)."""
+    """The dataset's IRIs under one base IRI (ending in ``/``), and the base its inputs are
+    written under (``written``), which loading moves onto ``base``."""
 
     base: str = CANONICAL_BASE
+    written: str = CANONICAL_BASE
+
+    @property
+    def moved(self) -> bool:
+        """True when the inputs are written under another base than the one served."""
+        return self.written != self.base
 
     @property
     def ontology(self) -> str:
@@ -30,10 +40,14 @@ class Namespaces:
         return f"{self.base}graph/{name}"
 
     def rebase(self, iri: str) -> str:
-        """Moves an IRI written under the canonical base onto this base."""
-        if self.base != CANONICAL_BASE and iri.startswith(CANONICAL_BASE):
-            return self.base + iri[len(CANONICAL_BASE) :]
+        """Moves an IRI written under the inputs' base onto the served base."""
+        if self.moved and iri.startswith(self.written):
+            return self.base + iri[len(self.written) :]
         return iri
+
+    def rebase_text(self, text: str) -> str:
+        """Moves every IRI spelt in a text (a saved query) onto the served base."""
+        return text.replace(self.written, self.base) if self.moved else text
 
 
 GRAPH_NAMES = ("ontology", "asserted", "inferred")

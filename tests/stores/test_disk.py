@@ -17,8 +17,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from ipkg.config import Settings
 from ipkg.sparql.execution import QueryRequest
-from ipkg.stores import DiskStore
+from ipkg.stores import DiskStore, opened_store
 from servers import start_server
 
 G = "http://example.org/g"
@@ -294,3 +295,14 @@ def ask(url: str, query: str) -> bool:
     answer = requests.get(url + "/sparql", params={"query": query}, timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()["boolean"]
+
+
+def test_a_store_built_for_one_public_base_is_rebuilt_for_another(tmp_path):
+    cache = tmp_path.parent / "ipkg-cache"  # the session's shared reasoning cache
+    for public in ("http://a.test/", "http://b.test/"):
+        settings = Settings(store=f"disk:{tmp_path / 'store'}", public_base=public, cache_dir=cache)
+        store, _title = opened_store(settings, settings.namespaces())
+        graphs = set(store.graph_sizes())
+        store.close()
+        assert f"{public}graph/asserted" in graphs
+        assert all(graph.startswith(public) for graph in graphs), graphs

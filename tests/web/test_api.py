@@ -378,7 +378,7 @@ def test_the_per_capita_ratios_are_charted_per_place(article_server) -> None:
     page = get(article_server, "/api/queries/per-capita-patents.html").text
     chart = page[page.index("<svg") : page.index("</svg>")]
     for place in ("Beijing", "Guangdong", "Shanghai"):
-        assert f">{place}</text>" in chart
+        assert f">{place}</tspan></text>" in chart
     assert ">more than 2</text>" in chart
 
 

@@ -11,6 +11,9 @@ import requests
 
 from ipkg.linkeddata.dumps import DUMP_FORMATS, GRAPHS
 from ipkg.sparql.serialisation import RDF_FORMATS
+from servers import listed_dumps
+
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 
 def get(server, path: str, **headers: str) -> requests.Response:
@@ -75,3 +78,61 @@ def test_download_page_links_every_dump(article_server):
     for graph in GRAPHS:
         for fmt in DUMP_FORMATS:
             assert f'href="/export/{graph}.{fmt.extension}"' in html
+
+
+def triples_of(data: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
+    return {q.triple for q in ox.parse(data, format=fmt)}
+
+
+def ground(triples: set[ox.Triple]) -> set[ox.Triple]:
+    return {t for t in triples if not isinstance(t.subject, ox.BlankNode | ox.Triple)} - {
+        t for t in triples if isinstance(t.object, ox.BlankNode)
+    }
+
+
+def canonical_triples(triples: set[ox.Triple]) -> set[str]:
+    """RDFC-1.0 labelled: equal sets mean isomorphic graphs."""
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {str(q) for q in dataset}
+
+
+def test_every_format_of_every_dump_holds_the_terms_of_its_n_triples(article_server):
+    dumps = listed_dumps(article_server)
+    assert set(GRAPHS) | {"queries"} <= set(dumps)
+    by_extension = {f.extension: f for f in DUMP_FORMATS}
+    for graph, extensions in dumps.items():
+        assert extensions == set(by_extension), graph
+        url = f"{article_server.url}/export/{graph}."
+        reference = triples_of(requests.get(url + "nt", timeout=60).content, ox.RdfFormat.N_TRIPLES)
+        for extension in sorted(extensions - {"nt"}):
+            fmt = RDF_FORMATS[by_extension[extension].key]
+            found = triples_of(requests.get(url + extension, timeout=60).content, fmt)
+            where = f"{graph}.{extension}"
+            assert ground(found) == ground(reference), (where, ground(found) ^ ground(reference))
+            assert canonical_triples(found) == canonical_triples(reference), where
+
+
+def test_turtle_writes_the_decimals_the_store_holds(article_server):
+    """Oxigraph stores 2.0 as "2"^^xsd:decimal; Turtle must not write it back as 2.0."""
+    nt = requests.get(article_server.url + "/export/asserted.nt", timeout=60).content
+    decimals = {
+        t.object
+        for t in triples_of(nt, ox.RdfFormat.N_TRIPLES)
+        if isinstance(t.object, ox.Literal) and t.object.datatype.value == XSD_DECIMAL
+    }
+    assert any("." not in d.value for d in decimals), "the case the Turtle writer got wrong"
+    ttl = requests.get(article_server.url + "/export/asserted.ttl", timeout=60).content
+    assert decimals <= {t.object for t in triples_of(ttl, ox.RdfFormat.TURTLE)}
+
+
+@pytest.mark.parametrize("extension", ["ttl", "jsonld", "rdf"])
+def test_resource_documents_hold_the_terms_of_their_n_triples(article_server, extension):
+    path = "/doc/statistic/per-capita-high-value-invention-patents-beijing."
+    reference = requests.get(article_server.url + path + "nt", timeout=30)
+    assert reference.status_code == 200
+    by_extension = {f.extension: f for f in DUMP_FORMATS}
+    fmt = RDF_FORMATS[by_extension[extension].key]
+    found = triples_of(requests.get(article_server.url + path + extension, timeout=30).content, fmt)
+    expected = triples_of(reference.content, ox.RdfFormat.N_TRIPLES)
+    assert canonical_triples(found) == canonical_triples(expected)

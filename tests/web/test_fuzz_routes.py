@@ -50,6 +50,10 @@ ROUTES = [
     "/healthz",
     "/readyz",
     "/static/{}",
+    "/search",
+    "/labels",
+    "/query/terms.json",
+    "/api/docs",
 ]
 SEGMENTS = st.one_of(
     st.text(max_size=40),
@@ -70,7 +74,21 @@ SEGMENTS = st.one_of(
     ),
 )
 PARAM_NAMES = st.sampled_from(
-    ["query", "format", "page", "s", "p", "o", "organisation", "hub", "year", "lang", "x"]
+    [
+        "query",
+        "format",
+        "page",
+        "s",
+        "p",
+        "o",
+        "organisation",
+        "hub",
+        "year",
+        "lang",
+        "q",
+        "iri",
+        "x",
+    ]
 )
 ACCEPTS = st.sampled_from(
     ["", "*/*", "text/html", "text/turtle", "application/ld+json", "text/csv;q=0", "x/y", "??"]

@@ -217,3 +217,21 @@ INSERT DATA {{ <{ID}cache-test-college> a <{IPKG}University> ;
     assert "Cache Test College" not in before
     assert "Cache Test College" in institutions()
     assert dump_etag() != etag
+
+
+def test_the_search_index_follows_a_write(writable) -> None:
+    def found(q: str) -> list[str]:
+        response = requests.get(
+            writable.url + "/search", params={"q": q, "format": "json"}, timeout=30
+        )
+        return [hit["iri"] for hit in response.json()["results"]]
+
+    assert found("Quokka Institute") == []
+    inserted = update(
+        writable,
+        f"INSERT DATA {{ <{ID}quokka> <http://www.w3.org/2000/01/rdf-schema#label> "
+        '"Quokka Institute"@en }',
+        {"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert inserted.status_code in (200, 204), inserted.text
+    assert found("Quokka Institute") == [ID + "quokka"]

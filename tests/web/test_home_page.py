@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, require_chromium
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ipkg.build.sources import ArticleSources
@@ -125,13 +126,16 @@ def test_iris_link_to_their_pages_and_literals_show_their_language(driver, artic
     run_typed(driver, article_server, LINKS)
     wait(driver, finished)
     links = {
-        a.text: a.get_attribute("href")
+        a.get_attribute("title"): a.get_attribute("href")
         for a in driver.find_elements(By.CSS_SELECTOR, "table.results a.iri")
     }
     assert links["https://ipkg.example.org/id/cnipa"] == article_server.url + "/id/cnipa"
     assert links["http://www.wikidata.org/entity/Q1"] == "http://www.wikidata.org/entity/Q1"
     assert "urn:x:y" not in links
     assert "urn:x:y" in cells(driver)
+    # The label (in English, with no Accept-Language) is the link text, the IRI beside it.
+    wait(driver, lambda d: "China National Intellectual Property Administration" in cells(d)[0])
+    assert "id:cnipa" in cells(driver)[0]
     languages = driver.find_elements(By.CSS_SELECTOR, "table.results .lang")
     assert languages and languages[0].text == "@en"
 
@@ -158,3 +162,81 @@ def test_the_page_runs_under_its_content_security_policy(driver, article_server)
     ]
     assert violations == []
     assert driver.find_elements(By.CSS_SELECTOR, "#highlight .tok-keyword")
+
+
+def test_a_typed_known_prefix_is_declared_and_names_are_completed(driver, article_server) -> None:
+    driver.get(article_server.url + "/")
+    editor = driver.find_element(By.ID, "query")
+    editor.clear()
+    editor.send_keys("SELECT ?x WHERE { ?x a ipkg:Univ")
+    offered = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#completions li"))
+    assert [li.text for li in offered] == ["ipkg:University"]
+    editor.send_keys(Keys.TAB, " }")
+    text = editor.get_attribute("value")
+    assert text.startswith("PREFIX ipkg: <https://ipkg.example.org/ontology#>\n")
+    assert text.endswith("?x a ipkg:University }")
+    driver.find_element(By.ID, "run").click()
+    wait(driver, finished)
+    assert driver.find_element(By.ID, "status").text.startswith("2 rows")
+
+
+def test_a_missing_prefix_is_said_plainly_and_added_on_a_click(driver, article_server) -> None:
+    driver.get(article_server.url + "/")
+    pasted = "SELECT ?x WHERE {\n  ?x rdfs:label ?l }"  # pasted, so nothing was typed
+    driver.execute_script("document.getElementById('query').value = arguments[0]", pasted)
+    driver.find_element(By.ID, "run").click()
+    error = wait(driver, lambda d: d.find_element(By.ID, "error"))
+    wait(driver, lambda d: error.is_displayed())
+    assert "prefix 'rdfs:' is not declared" in error.text
+    assert error.text.startswith("Line 2, column 16:")
+    error.find_element(By.CSS_SELECTOR, "button.add-prefix").click()
+    wait(driver, finished)
+    assert (
+        driver.find_element(By.ID, "query")
+        .get_attribute("value")
+        .startswith("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n")
+    )
+    assert not driver.find_element(By.ID, "error").is_displayed()
+    assert cells(driver)
+
+
+def test_after_editing_a_saved_query_the_picker_no_longer_claims_it(driver, article_server) -> None:
+    driver.get(article_server.url + "/")
+    Select(driver.find_element(By.ID, "saved")).select_by_value("talent-growth")
+    assert driver.find_element(By.ID, "saved-description").is_displayed()
+    driver.find_element(By.ID, "query").send_keys(" # mine now")
+    assert (
+        Select(driver.find_element(By.ID, "saved")).first_selected_option.get_attribute("value")
+        == ""
+    )
+    assert not driver.find_element(By.ID, "saved-description").is_displayed()
+
+
+def test_the_results_table_sorts_by_a_column_and_pages(driver, article_server) -> None:
+    run_typed(driver, article_server, "SELECT ?n WHERE { VALUES ?n { 10 9 100 2 } }")
+    wait(driver, finished)
+    driver.find_element(By.CSS_SELECTOR, "table.results th button.sort").click()
+    assert [c.split("xsd")[0].strip() for c in cells(driver)] == ["2", "9", "10", "100"]
+    driver.find_element(By.CSS_SELECTOR, "table.results th button.sort").click()
+    assert [c.split("xsd")[0].strip() for c in cells(driver)] == ["100", "10", "9", "2"]
+    run_typed(driver, article_server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 120")
+    wait(driver, finished)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 50
+    assert driver.find_element(By.CSS_SELECTOR, ".pager .range").text == "Rows 1–50 of 120"
+    driver.find_element(By.CSS_SELECTOR, ".pager .next").click()
+    driver.find_element(By.CSS_SELECTOR, ".pager .next").click()
+    assert driver.find_element(By.CSS_SELECTOR, ".pager .range").text == "Rows 101–120 of 120"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 20
+
+
+def test_queries_run_are_kept_in_the_history(driver, article_server) -> None:
+    run_typed(driver, article_server, "ASK { ?s ?p ?o } # history check")
+    wait(driver, finished)
+    driver.get(article_server.url + "/")
+    history = Select(driver.find_element(By.ID, "history"))
+    texts = [o.text for o in history.options]
+    assert "ASK { ?s ?p ?o } # history check" in texts
+    history.select_by_visible_text("ASK { ?s ?p ?o } # history check")
+    assert driver.find_element(By.ID, "query").get_attribute("value") == (
+        "ASK { ?s ?p ?o } # history check"
+    )

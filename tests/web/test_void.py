@@ -4,12 +4,29 @@ source."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
 from rdflib.namespace import DCTERMS, VOID
 
+from servers import listed_dumps
+
 IPKG = rdflib.Namespace("https://ipkg.example.org/ontology#")
+SD_NAME = rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#name")
+FORMATS = {  # the W3C format IRI of each dump extension
+    "ttl": "Turtle",
+    "jsonld": "JSON-LD",
+    "nt": "N-Triples",
+    "rdf": "RDF_XML",
+    "trig": "TriG",
+    "nq": "N-Quads",
+}
+
+
+def n_triples_count(server, graph: str) -> int:
+    body = requests.get(f"{server.url}/export/{graph}.nt", timeout=60).content
+    return len({q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)})
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +47,7 @@ def test_triple_count_matches_the_service(article_server, void):
     ready = requests.get(article_server.url + "/readyz", timeout=30).json()
     assert int(graph.value(me, VOID.triples)) == ready["triples"]
     subsets = list(graph.objects(me, VOID.subset))
-    assert len(subsets) == 3
+    assert len(subsets) == len(listed_dumps(article_server)) - 1  # all but "complete"
     assert all(int(graph.value(s, VOID.triples)) > 0 for s in subsets)
 
 
@@ -100,13 +117,14 @@ def test_the_saved_query_catalogue_is_a_named_graph_outside_the_default_graph(ar
     assert str(SH.SPARQLSelectExecutable) in in_catalogue
 
 
-def test_void_describes_the_catalogue_beside_the_dataset_not_in_it(void):
+def test_void_says_the_catalogue_subset_is_not_in_the_default_graph(void):
     graph, me = void
     catalogue = next(graph.subjects(SD.name, rdflib.URIRef(CATALOGUE)))
-    assert catalogue not in set(graph.objects(me, VOID.subset))
-    assert (me, rdflib.RDFS.seeAlso, catalogue) in graph
+    assert catalogue in set(graph.objects(me, VOID.subset))
     assert int(graph.value(catalogue, VOID.triples)) > 0
     assert "GRAPH" in str(graph.value(catalogue, DCTERMS.description))
+    others = [s for s in graph.objects(me, VOID.subset) if s != catalogue]
+    assert others and not [s for s in others if graph.value(s, DCTERMS.description)]
 
 
 def test_service_description_says_the_default_graph_leaves_the_catalogue_out(article_server):
@@ -118,3 +136,31 @@ def test_service_description_says_the_default_graph_leaves_the_catalogue_out(art
     assert CATALOGUE in str(graph.value(default, DCTERMS.description))
     names = {str(graph.value(n, SD.name)) for n in graph.objects(None, SD.namedGraph)}
     assert CATALOGUE in names
+
+
+def test_every_dump_on_the_export_page_is_in_void(article_server, void):
+    graph, _me = void
+    described = {str(d) for d in graph.objects(None, VOID.dataDump)}
+    listed = listed_dumps(article_server)
+    assert "queries" in listed
+    urls = {f"{article_server.url}/export/{g}.{ext}" for g, exts in listed.items() for ext in exts}
+    assert described == urls
+
+
+def test_each_subset_counts_the_triples_of_its_dump(article_server, void):
+    graph, me = void
+    subsets = list(graph.objects(me, VOID.subset))
+    names = {str(graph.value(s, SD_NAME)).rsplit("/", 1)[-1]: s for s in subsets}
+    assert set(names) == set(listed_dumps(article_server)) - {"complete"}
+    for name, subset in names.items():
+        assert int(graph.value(subset, VOID.triples)) == n_triples_count(article_server, name)
+        dumps = {str(d).rsplit("/", 1)[-1] for d in graph.objects(subset, VOID.dataDump)}
+        assert dumps == {f"{name}.{ext}" for ext in FORMATS}
+    assert int(graph.value(me, VOID.triples)) == n_triples_count(article_server, "complete")
+
+
+def test_void_features_every_format_served(article_server, void):
+    graph, me = void
+    features = {str(f) for f in graph.objects(me, VOID.feature)}
+    served = set.union(*listed_dumps(article_server).values())
+    assert features == {"http://www.w3.org/ns/formats/" + FORMATS[ext] for ext in served}

@@ -24,9 +24,17 @@ from ipkg.queries.catalogue_graph import served_catalogue
 log = logging.getLogger(__name__)
 
 
-def article_graph_quads(path: Path, graph: str, namespaces: Namespaces) -> list[ox.Quad]:
-    """The triples of one of the article's files, rebased, in the named graph ``graph``."""
-    return [map_iris(q, namespaces.rebase) for q in read_quads(path, graph)]
+def rebased(quads: Sequence[ox.Quad], namespaces: Namespaces) -> list[ox.Quad]:
+    """The quads with every IRI written under the inputs' base moved onto the served base: the
+    one rewrite, done at load, after which nothing answers in the written spelling."""
+    if not namespaces.moved:
+        return list(quads)
+    return [map_iris(q, namespaces.rebase) for q in quads]
+
+
+def as_written(namespaces: Namespaces) -> Namespaces:
+    """The namespaces of the inputs as written (their graph names, the reasoner's cache key)."""
+    return Namespaces(namespaces.written, namespaces.written)
 
 
 def inferred_quads(
@@ -100,21 +108,22 @@ def article_quads(
     cache: InferenceCache | None = None,
     validate: bool = False,
 ) -> list[ox.Quad]:
-    """The article dataset: ontology, asserted facts and (unless reasoner is 'none') inferences.
-    With ``validate``, data that breaks the shapes or misquotes the article is refused."""
-    ontology = article_graph_quads(sources.ontology, namespaces.graph("ontology"), namespaces)
-    asserted = article_graph_quads(sources.facts, namespaces.graph("asserted"), namespaces)
+    """The article dataset: ontology, asserted facts and (unless reasoner is 'none') inferences,
+    under the served base. With ``validate``, data that breaks the shapes or misquotes the
+    article is refused. Validation and reasoning see the files as written (so the shapes apply
+    and one cached inference serves every base); the result is rebased once, at the end."""
+    written = as_written(namespaces)
+    ontology = read_quads(sources.ontology, written.graph("ontology"))
+    asserted = read_quads(sources.facts, written.graph("asserted"))
     if validate:
         check_article(sources, ontology, asserted, cache)
     if reasoner == "none":
-        return ontology + asserted
-    key = cache_key(
-        (read_input(p) for p in sources.inputs()), base=namespaces.base, reasoner=reasoner
-    )
+        return rebased(ontology + asserted, namespaces)
+    key = cache_key((read_input(p) for p in sources.inputs()), base=written.base, reasoner=reasoner)
     inferred = inferred_quads(
-        ontology, asserted, namespaces.graph("inferred"), key, cache, reasoner=reasoner
+        ontology, asserted, written.graph("inferred"), key, cache, reasoner=reasoner
     )
-    return ontology + asserted + inferred
+    return rebased(ontology + asserted + inferred, namespaces)
 
 
 def file_quads(specs: Iterable[DataSpec]) -> list[ox.Quad]:
@@ -132,15 +141,17 @@ def reasoned_files(
 ) -> list[ox.Quad]:
     """The ``--data`` files, the ontology in its named graph, and (unless the reasoner is
     'none') what OWL-RL derives from both, cached by the content of every input."""
+    written = as_written(namespaces)
     data = file_quads(specs)
-    schema = article_graph_quads(ontology, namespaces.graph("ontology"), namespaces)
+    schema = read_quads(ontology, written.graph("ontology"))
     if settings.reasoner == "none":
-        return schema + data
+        return rebased(schema + data, namespaces)
     contents = (read_input(p) for p in (ontology, *(spec.path for spec in specs)))
-    key = cache_key(contents, base=namespaces.base, reasoner=settings.reasoner)
+    key = cache_key(contents, base=written.base, reasoner=settings.reasoner)
     cache = InferenceCache(settings.cache_dir)
-    graph = namespaces.graph("inferred")
-    return schema + data + inferred_quads(schema, data, graph, key, cache, settings.reasoner)
+    graph = written.graph("inferred")
+    inferred = inferred_quads(schema, data, graph, key, cache, settings.reasoner)
+    return rebased(schema + data + inferred, namespaces)
 
 
 def store_of(quads: Iterable[ox.Quad]) -> ox.Store:
@@ -184,7 +195,7 @@ def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
         specs = [DataSpec.parse(text) for text in settings.data]
         quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
     else:
-        quads = file_quads(DataSpec.parse(text) for text in settings.data)
+        quads = rebased(file_quads(DataSpec.parse(text) for text in settings.data), namespaces)
     return quads + served_catalogue(settings, namespaces)
 
 

@@ -13,8 +13,9 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def to_rdflib(term: OxTerm) -> Node:
-    """One pyoxigraph term as the rdflib term with the same meaning."""
+def to_rdflib(term: OxTerm, normalize: bool = True) -> Node:
+    """One pyoxigraph term as the rdflib term with the same meaning (with ``normalize=False``,
+    also the same lexical form: rdflib would otherwise rewrite e.g. "01"^^xsd:integer)."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -23,7 +24,9 @@ def to_rdflib(term: OxTerm) -> Node:
         return rdflib.Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     # rdflib 7 keeps plain literals apart from xsd:string ones: use the plain form for both.
-    return rdflib.Literal(term.value, datatype=None if datatype == XSD_STRING else datatype)
+    return rdflib.Literal(
+        term.value, datatype=None if datatype == XSD_STRING else datatype, normalize=normalize
+    )
 
 
 def to_oxigraph(term: Node) -> OxTerm:
@@ -41,11 +44,13 @@ def to_oxigraph(term: Node) -> OxTerm:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def rdflib_graph(triples: Iterable[ox.Quad | ox.Triple]) -> rdflib.Graph:
-    """An rdflib graph holding the triples of pyoxigraph quads or triples (graph names dropped)."""
+def rdflib_graph(triples: Iterable[ox.Quad | ox.Triple], normalize: bool = True) -> rdflib.Graph:
+    """An rdflib graph holding the triples of pyoxigraph quads or triples (graph names dropped);
+    ``normalize=False`` keeps every literal's lexical form as it is."""
     graph = rdflib.Graph()
     for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        s, p, o = (to_rdflib(term, normalize) for term in (t.subject, t.predicate, t.object))
+        graph.add((s, p, o))
     return graph
 
 

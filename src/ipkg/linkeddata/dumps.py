@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+import rdflib
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node
 
 from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
 from ipkg.namespaces import COMMON_PREFIXES, Namespaces
 from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 EXTRA_PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
     "time": "http://www.w3.org/2006/time#",
@@ -86,10 +91,7 @@ def dump(quads: Iterable[ox.Quad], fmt: DumpFormat, ns: Namespaces) -> bytes:
     """The quads in ``fmt``: graph names kept in TriG and N-Quads, merged otherwise."""
     quads = list(quads)
     if fmt.key == "turtle":
-        graph = rdflib_graph(_triples(quads))
-        for prefix, namespace in prefixes(ns).items():
-            graph.bind(prefix, namespace, override=True, replace=True)
-        return graph.serialize(format="turtle", encoding="utf-8")
+        return turtle(_triples(quads), ns)
     if fmt.key == "jsonld":
         return jsonld(_triples(quads), ns)
     buffer = io.BytesIO()
@@ -100,6 +102,41 @@ def dump(quads: Iterable[ox.Quad], fmt: DumpFormat, ns: Namespaces) -> bytes:
         ox.serialize(_triples(quads), buffer, format=RDF_FORMATS[fmt.key])
     data = buffer.getvalue()
     return xml_safe_bytes(data) if fmt.key == "rdfxml" else data
+
+
+# Turtle's bare number and boolean tokens, by the datatype they are read as.
+_TURTLE_TOKENS = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+
+
+class _ExactTurtle(TurtleSerializer):
+    """rdflib's Turtle (prefixes, nested blank nodes) with every literal read back as the same
+    term: a bare token (``2.0``, ``true``) only when it reads back as the literal's own lexical
+    form, else the quoted form (``"2"^^xsd:decimal``, as oxigraph stores decimals)."""
+
+    def label(self, node: Node, position: int) -> str:
+        text = super().label(node, position)
+        if isinstance(node, rdflib.Literal) and not text.startswith('"'):
+            token = _TURTLE_TOKENS.get(str(node.datatype))
+            if text != str(node) or token is None or not token.fullmatch(text):
+                return node._literal_n3(
+                    use_plain=False, qname_callback=lambda dt: self.get_pname(dt, False)
+                )
+        return text
+
+
+def turtle(triples: Iterable[ox.Triple], ns: Namespaces) -> bytes:
+    """Turtle of the triples, prefixed and nested, holding exactly their terms."""
+    graph = rdflib_graph(triples, normalize=False)
+    for prefix, namespace in prefixes(ns).items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    out = io.BytesIO()
+    _ExactTurtle(graph).serialize(out, encoding="utf-8")
+    return out.getvalue()
 
 
 def _prefix_option(fmt: DumpFormat, ns: Namespaces) -> dict:

@@ -55,7 +55,7 @@ def _literal(value: str, datatype: str) -> str:
 
 def _iri(value: str) -> str:
     if not _SCHEME.match(value):
-        raise ValueError("expected an absolute IRI such as https://ipkg.example.org/id/cnipa")
+        raise ValueError("expected an absolute IRI such as http://host/id/cnipa")
     bad = _IRI_FORBIDDEN.search(value)
     if bad:
         raise ValueError(f"an IRI cannot contain {bad.group()!r} (at character {bad.start() + 1})")

@@ -111,4 +111,5 @@ def served_catalogue(settings: Settings, namespaces: Namespaces) -> list[ox.Quad
     ``--data`` only when ``--queries`` names a folder of its own."""
     if settings.data and settings.queries == ArticleSources.embedded().queries:
         return []
-    return list(catalogue_quads(read_catalogue(settings.queries), namespaces))
+    catalogue = read_catalogue(settings.queries, rebase=namespaces.rebase_text)
+    return list(catalogue_quads(catalogue, namespaces))

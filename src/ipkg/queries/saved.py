@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -285,8 +285,10 @@ def _form(path: Path, text: str) -> str:
     return form
 
 
-def read_saved_query(path: Path) -> SavedQuery:
-    """The saved query in ``path``; raises :class:`SavedQueryError` naming the file and line."""
+def read_saved_query(path: Path, rebase: Callable[[str], str] | None = None) -> SavedQuery:
+    """The saved query in ``path``; raises :class:`SavedQueryError` naming the file and line.
+    ``rebase`` moves the IRIs its text spells (query, defaults, allowed values) onto the
+    served base (see :meth:`ipkg.namespaces.Namespaces.rebase_text`)."""
     name = path.stem
     if not _NAME.match(name):
         raise SavedQueryError(path, 1, "the file name must be letters, digits, '-' and '_'")
@@ -294,6 +296,8 @@ def read_saved_query(path: Path) -> SavedQuery:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SavedQueryError(path, 1, f"not UTF-8 text (byte {exc.start})") from None
+    if rebase is not None:
+        text = rebase(text)
     header = _header(path, text)
     if not header.file_lines:
         raise SavedQueryError(path, 1, "no '#+ title: ...' header at the top of the file")
@@ -346,14 +350,16 @@ def query_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.rq")) if folder.is_dir() else []
 
 
-def read_catalogue(folder: Path, strict: bool = False) -> Catalogue:
+def read_catalogue(
+    folder: Path, strict: bool = False, rebase: Callable[[str], str] | None = None
+) -> Catalogue:
     """Every saved query in ``folder``. With ``strict`` the first bad file raises; otherwise
     bad files are logged with file and line, listed in ``errors``, and left out."""
     queries: list[SavedQuery] = []
     errors: list[str] = []
     for path in query_files(folder):
         try:
-            queries.append(read_saved_query(path))
+            queries.append(read_saved_query(path, rebase))
         except SavedQueryError as exc:
             if strict:
                 raise

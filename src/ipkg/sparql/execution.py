@@ -4,6 +4,7 @@ so it crosses a process boundary as it is."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -56,6 +57,25 @@ class QueryOutcome:
 def short(message: str, limit: int = 300) -> str:
     """An engine message cut to a readable length (oxigraph lists every expected character)."""
     return message if len(message) <= limit else message[:limit].rstrip() + " …"
+
+
+def undeclared_prefix(message: str, query: str) -> str | None:
+    """For the engine's "Prefix not found" error, a plain sentence naming the prefix (with the
+    PREFIX line to add when it is a well-known one), keeping the position; else None."""
+    position = re.match(r"error at (\d+):(\d+): ", message)
+    if not position or "Prefix not found" not in message:
+        return None
+    line, column = int(position[1]), int(position[2])
+    lines = query.split("\n")
+    before = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""
+    name = re.search(r"([A-Za-z][\w.-]*)?:[\w.:%-]*$", before)
+    if name is None:
+        return None
+    prefix = name[1] or ""
+    hint = (
+        f"; add PREFIX {prefix}: <{COMMON_PREFIXES[prefix]}>" if prefix in COMMON_PREFIXES else ""
+    )
+    return f"error at {line}:{column}: prefix '{prefix}:' is not declared{hint}"
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -118,7 +138,8 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryOutcome:
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:
-        return QueryOutcome.error(400, f"SPARQL syntax error: {short(str(exc))}")
+        message = undeclared_prefix(str(exc), request.query) or short(str(exc))
+        return QueryOutcome.error(400, f"SPARQL syntax error: {message}")
     except ResultTooLarge as exc:
         return QueryOutcome.error(
             400, f"{exc}; add a LIMIT or narrow the query (the cap protects the server)"

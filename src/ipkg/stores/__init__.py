@@ -34,13 +34,16 @@ def input_key(settings: Settings) -> str:
     files = input_files(settings)
     names = "\0".join([*settings.data, *(str(p) for p in files)])
     contents = [names.encode(), *map(read_input, files)]
-    return cache_key(contents, base=settings.base, reasoner=settings.reasoner)
+    served = settings.namespaces()  # a store built for one base is not reused for another
+    base = served.written + "\0" + served.base if served.moved else served.base
+    return cache_key(contents, base=base, reasoner=settings.reasoner)
 
 
 def dataset_graphs(settings: Settings, namespaces: Namespaces) -> list[str]:
     """The named graphs the dataset lives in (what a remote store's queries name)."""
     if settings.data:
-        graphs = {spec.graph for spec in map(DataSpec.parse, settings.data) if spec.graph}
+        specs = map(DataSpec.parse, settings.data)
+        graphs = {namespaces.rebase(spec.graph) for spec in specs if spec.graph}
         if settings.ontology:
             graphs |= {namespaces.graph("ontology"), namespaces.graph("inferred")}
         return sorted(graphs)

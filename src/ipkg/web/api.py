@@ -20,6 +20,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from ipkg.linkeddata.describe import prefixes
+from ipkg.linkeddata.labels import local_name
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.queries.binding import BindingError, substitutions
 from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
@@ -30,6 +32,8 @@ from ipkg.sparql.negotiation import choose
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import text_error
+from ipkg.web.labelling import choices_for, labels_of
+from ipkg.web.resources import languages, pool_runner
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
@@ -41,6 +45,10 @@ API_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Link, X-Result-Count, X-Total-Count",
 }
+DATE_DATATYPES = frozenset(  # shown unbroken: 2023-12-31 must not wrap at its hyphens
+    "http://www.w3.org/2001/XMLSchema#" + name
+    for name in ("date", "dateTime", "gYear", "gYearMonth")
+)
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = tuple[Term | None, ...]
 
@@ -275,7 +283,8 @@ def cell(term: Term | None, base: str, root: str = "/") -> dict[str, str | None]
         datatype = term.datatype.value
         shown = None if datatype.endswith("#string") else short_iri(datatype)
         numeric = datatype in NUMERIC_DATATYPES
-        return {"kind": "number" if numeric else "literal", "text": term.value, "type": shown}
+        kind = "number" if numeric else "date" if datatype in DATE_DATATYPES else "literal"
+        return {"kind": kind, "text": term.value, "type": shown}
     return {"kind": "literal", "text": str(term)}
 
 
@@ -311,6 +320,55 @@ def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
     ]
 
 
+def _labelled(rows: list[list[dict]]) -> list[list[dict]]:
+    """The table's IRI cells with the label, in the reader's language, of those that have one."""
+    iris = [c["text"] for row in rows for c in row if c["kind"] == "iri"]
+    found = labels_of(pool_runner(), iris, languages())
+    for row in rows:
+        for c in row:
+            if c["kind"] == "iri" and c["text"] in found:
+                c["label"], c["label_lang"] = found[c["text"]]
+    return rows
+
+
+UNITS = """SELECT ?key ?unit WHERE {
+  VALUES ?key { %s }
+  { ?key ipkg:unit ?unit } UNION { ?statistic rdfs:label ?key ; ipkg:unit ?unit }
+}"""
+
+
+def _units(rows: Sequence[Row]) -> list[str]:
+    """Each row's unit, by name: that of the statistic the row names (by IRI or label)."""
+    keys = {str(t) for row in rows for t in row if isinstance(t, ox.NamedNode | ox.Literal)}
+    keys = {k for k in keys if "\n" not in k and len(k) < 1000}
+    if not keys:
+        return [""] * len(rows)
+    run = pool_runner()
+    head = prefixes(state().namespaces)
+    found = {str(r["key"]): r["unit"].value for r in run(head + UNITS % " ".join(keys), {})}
+    named = labels_of(run, set(found.values()), languages())
+    unit_name = {iri: named[iri][0] if iri in named else local_name(iri) for iri in found.values()}
+    units = []
+    for row in rows:
+        hits = [found[str(t)] for t in row if t is not None and str(t) in found]
+        units.append(unit_name[hits[0]] if hits else "")
+    return units
+
+
+def _parameter_widgets(query: SavedQuery) -> dict[str, list[tuple[str, str]]]:
+    """For each IRI parameter, its (value, label) choices: the allowed values, or else the
+    resources of its default value's class."""
+    run, wanted = pool_runner(), languages()
+    widgets: dict[str, list[tuple[str, str]]] = {}
+    for p in query.params:
+        if p.allowed:
+            named = labels_of(run, p.allowed, wanted)
+            widgets[p.name] = [(a, named[a][0] if a in named else a) for a in p.allowed]
+        elif p.type == "iri" and p.default:
+            widgets[p.name] = choices_for(run, p.default, wanted)
+    return widgets
+
+
 def _html(query: SavedQuery, **context) -> bytes:
     page = render_template(
         "api_result.html",
@@ -319,6 +377,7 @@ def _html(query: SavedQuery, **context) -> bytes:
         given=request.args,
         formats=_format_links(query),
         pager_args=_page_query,
+        widgets=_parameter_widgets(query),
         **context,
     )
     return page.encode("utf-8")
@@ -346,8 +405,10 @@ def _select_answer(
         body = _html(
             query,
             variables=solutions.variables,
-            rows=[[cell(t, base, site_root()) for t in row] for row in rows],
-            chart=Markup(chart_for(solutions.variables, rows) or "") if show_chart else "",
+            rows=_labelled([[cell(t, base, site_root()) for t in row] for row in rows]),
+            chart=Markup(chart_for(solutions.variables, rows, units=_units(rows)) or "")
+            if show_chart
+            else "",
             page=page,
             last=last,
             total=total,
@@ -377,7 +438,9 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
         base = state().namespaces.base
         triples = _graph(query, bindings)
         root = site_root()
-        rows = [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
+        rows = _labelled(
+            [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
+        )
         body = _html(
             query, variables=("subject", "predicate", "object"), rows=rows, total=len(rows)
         )
@@ -393,7 +456,7 @@ def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page:
     api = api_state()
     api.follow(state().data_version)
     # Links in the answer (Link header, HTML pager) repeat the request's host and arguments.
-    spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))))
+    spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))), languages())
     key = (query.name, fmt.key, tuple(sorted(bindings.items())), page, spelled)
     cached = api.answers.get(key)
     if isinstance(cached, Answer):
@@ -492,12 +555,14 @@ def saved_query(name: str) -> Response:
 def _api_headers(response: Response) -> Response:
     response.headers.update(API_HEADERS)
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")  # labels in the HTML pages
     return response
 
 
 def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
-    api = ApiState(read_catalogue(service.settings.queries), service.data_version)
+    catalogue = read_catalogue(service.settings.queries, rebase=service.namespaces.rebase_text)
+    api = ApiState(catalogue, service.data_version)
     app.extensions[EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",

@@ -9,21 +9,25 @@ import pyoxigraph as ox
 from flask import Flask, Response
 
 from ipkg.config import Settings
-from ipkg.namespaces import Namespaces, apart_graphs
+from ipkg.namespaces import apart_graphs
+from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
+    answer_cache,
     api,
     article,
     export,
     graph_store,
     health,
     home,
+    labelling,
     limits,
     observability,
     ontology_page,
     openapi,
     protocol,
     resources,
+    search,
     void,
 )
 from ipkg.web.errors import register_error_handlers
@@ -45,7 +49,7 @@ def create_app(
     """A ready-to-serve app over ``built`` (a store and its title) or the store the settings
     name. Call it while the process is single-threaded: it forks the query workers."""
     settings = settings or Settings()
-    namespaces = Namespaces(settings.base)
+    namespaces = settings.namespaces()
     store, title = built or opened_store(settings, namespaces)
     backend = MemoryStore(store) if isinstance(store, ox.Store) else store  # --store
     app = Flask(__name__)
@@ -62,6 +66,10 @@ def create_app(
         title=title,
         union_size=backend.union_size(),
         backend=backend,
+        # A remote store can change behind our back, so its answers are never kept.
+        results=ResultCache(
+            0 if settings.store.startswith("sparql+") else settings.result_cache_bytes
+        ),
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
@@ -74,7 +82,10 @@ def create_app(
     app.register_blueprint(home.blueprint)
     for module in (resources, article, ontology_page, export, void):  # linked data
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(labelling.blueprint)  # /labels for the query page
+    search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -1,5 +1,6 @@
 """Bar charts of statistics drawn on the server as inline SVG (no script, no CDN, no inline
-CSS: presentation attributes and classes of ``query.css`` only)."""
+CSS: presentation attributes and classes of ``query.css`` only). Numbers in different units
+get a panel and a scale each (never persons and ratios on one axis); labels wrap, never cut."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ NUMERIC_DATATYPES = frozenset(
 NOT_MEASURES = ("year", "date", "rank", "order", "number", "sentence", "start", "end")
 DERIVED = ("percent", "growth", "change", "difference", "ratio")
 WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, MARGIN = 720, 300, 22, 10, 12
+LINE_HEIGHT, LABEL_CHARS, PANEL_HEAD = 16, 40, 26
 MAX_BARS = 40
 
 
@@ -32,6 +34,7 @@ class Bar:
     label: str
     value: Decimal
     qualifier: str = ""
+    unit: str = ""
 
 
 def number(term: object) -> Decimal | None:
@@ -86,25 +89,32 @@ def _qualifier(variables: Sequence[str], row: Sequence[object]) -> str:
     return ""
 
 
-def bars_of(variables: Sequence[str], rows: Sequence[Sequence[object]]) -> list[Bar]:
+def bars_of(
+    variables: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    units: Sequence[str] | None = None,
+) -> list[Bar]:
     """The bars of a result: one per row (the measured column, labelled by the first text
-    column), or, for a single row of several numbers, one per numeric column."""
+    column), or, for a single row of several numbers, one per numeric column. ``units`` names
+    each row's unit (the bars of different units are drawn on different scales)."""
     numeric = _numeric_columns(variables, rows)
+    units = units or [""] * len(rows)
     if len(rows) == 1 and len(numeric) >= 2:
         derived = [i for i in numeric if any(w in variables[i].lower() for w in DERIVED)]
         wide = [i for i in numeric if i not in derived] or numeric
-        return [Bar(variables[i], number(rows[0][i]) or Decimal(0)) for i in wide[:MAX_BARS]]
+        value = [number(rows[0][i]) or Decimal(0) for i in wide[:MAX_BARS]]
+        return [Bar(variables[i], v, unit=units[0]) for i, v in zip(wide, value, strict=False)]
     column = _measure_column(variables, numeric)
     if column is None:
         return []
     label_column = _label_column(variables, rows)
     bars = []
-    for row in rows[:MAX_BARS]:
+    for row, unit in zip(rows[:MAX_BARS], units, strict=False):
         value = number(row[column])
         if value is None:
             continue
         label = _text(row[label_column]) if label_column is not None else ""
-        bars.append(Bar(label or str(len(bars) + 1), value, _qualifier(variables, row)))
+        bars.append(Bar(label or str(len(bars) + 1), value, _qualifier(variables, row), unit))
     return bars
 
 
@@ -123,44 +133,101 @@ def _change(bars: Sequence[Bar]) -> str:
     return f"{shown(first)} → {shown(second)} ({percent:+.1f}%)"
 
 
-def _clipped(label: str, limit: int = 42) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def wrapped(label: str, width: int = LABEL_CHARS) -> list[str]:
+    """A label as lines of at most ``width`` characters, broken between words (a word longer
+    than a line is broken inside); nothing is cut off."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        while len(word) > width:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:width])
+            word = word[width:]
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def by_unit(bars: Sequence[Bar]) -> list[tuple[str, list[Bar]]]:
+    """The bars grouped by unit, in order of first appearance."""
+    groups: dict[str, list[Bar]] = {}
+    for bar in bars:
+        groups.setdefault(bar.unit, []).append(bar)
+    return list(groups.items())
+
+
+def _row_height(bar: Bar) -> int:
+    return max(BAR_HEIGHT, len(wrapped(bar.label)) * LINE_HEIGHT + 6) + GAP
+
+
+def _bar_row(bar: Bar, y: int, largest: Decimal, room: int) -> list[str]:
+    lines = wrapped(bar.label)
+    height = _row_height(bar) - GAP
+    width = max(1, int(room * abs(bar.value) / largest))
+    bar_y = y + (height - BAR_HEIGHT) // 2
+    first = y + (height - len(lines) * LINE_HEIGHT) // 2 + LINE_HEIGHT - 4
+    tspans = "".join(
+        f'<tspan x="{LABEL_WIDTH - 8}" y="{first + i * LINE_HEIGHT}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    kind = "bar negative" if bar.value < 0 else "bar"
+    qualifier = escape(bar.qualifier + " " if bar.qualifier else "")
+    return [
+        f'<g class="chart-row"><title>{escape(bar.label)}: {shown(bar.value)}</title>',
+        f'<text class="chart-label" text-anchor="end">{tspans}</text>',
+        f'<rect class="{kind}" x="{LABEL_WIDTH}" y="{bar_y}" width="{width}" '
+        f'height="{BAR_HEIGHT}" fill="#2f6db5"/>',
+        f'<text class="chart-value" x="{LABEL_WIDTH + width + 6}" '
+        f'y="{bar_y + BAR_HEIGHT // 2 + 5}">'
+        f"{qualifier}{shown(bar.value)}</text></g>",
+    ]
 
 
 def bar_chart(bars: Sequence[Bar], title: str = "") -> str:
-    """An SVG horizontal bar chart of ``bars``."""
-    largest = max((abs(b.value) for b in bars), default=Decimal(0)) or Decimal(1)
+    """An SVG horizontal bar chart of ``bars``: one panel, with its own scale, per unit."""
     room = WIDTH - LABEL_WIDTH - 2 * MARGIN - 120
-    caption = _change(bars) if len(bars) == 2 else ""
-    top = MARGIN + (24 if caption else 0)
-    height = top + len(bars) * (BAR_HEIGHT + GAP) + MARGIN
+    groups = by_unit(bars)
+    caption = _change(bars) if len(bars) == 2 and len(groups) == 1 else ""
+    y = MARGIN + (24 if caption else 0)
+    body: list[str] = []
+    for unit, members in groups:
+        if len(groups) > 1 or unit:
+            body.append(
+                f'<text class="chart-unit" x="{MARGIN}" y="{y + 16}">'
+                f"{escape(f'In {unit}' if unit else 'Unit not given')} (own scale)</text>"
+            )
+            y += PANEL_HEAD
+        largest = max((abs(b.value) for b in members), default=Decimal(0)) or Decimal(1)
+        for bar in members:
+            body += _bar_row(bar, y, largest, room)
+            y += _row_height(bar)
+        y += GAP
+    height = y + MARGIN
+    name = escape(title or "Chart")
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="{escape(title or "Chart")}">',
-        f"<title>{escape(title or 'Chart')}</title>",
+        f'width="{WIDTH}" height="{height}" role="img" aria-label="{name}">',
+        f"<title>{name}</title>",
     ]
     if caption:
         parts.append(f'<text class="chart-caption" x="{MARGIN}" y="{MARGIN + 14}">{caption}</text>')
-    for index, bar in enumerate(bars):
-        y = top + index * (BAR_HEIGHT + GAP)
-        width = max(1, int(room * abs(bar.value) / largest))
-        middle = y + BAR_HEIGHT // 2 + 5
-        label = escape(_clipped(bar.label))
-        kind = "bar negative" if bar.value < 0 else "bar"
-        parts += [
-            f'<g class="chart-row"><title>{escape(bar.label)}: {shown(bar.value)}</title>',
-            f'<text class="chart-label" x="{LABEL_WIDTH - 8}" y="{middle}" '
-            f'text-anchor="end">{label}</text>',
-            f'<rect class="{kind}" x="{LABEL_WIDTH}" y="{y}" width="{width}" '
-            f'height="{BAR_HEIGHT}" fill="#2f6db5"/>',
-            f'<text class="chart-value" x="{LABEL_WIDTH + width + 6}" y="{middle}">'
-            f"{escape(bar.qualifier + ' ' if bar.qualifier else '')}{shown(bar.value)}</text></g>",
-        ]
-    parts.append("</svg>")
-    return "".join(parts)
+    return "".join([*parts, *body, "</svg>"])
 
 
-def chart_for(variables: Sequence[str], rows: Sequence[Sequence[object]], title: str = "") -> str:
+def chart_for(
+    variables: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str = "",
+    units: Sequence[str] | None = None,
+) -> str:
     """An SVG chart of a SELECT result, or '' when it has no numbers to draw."""
-    bars = bars_of(variables, rows)
+    bars = bars_of(variables, rows, units)
     return bar_chart(bars, title) if bars else ""

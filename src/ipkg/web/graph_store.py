@@ -68,6 +68,7 @@ def refusal(req: Request, token: str) -> Response | None:
 def _refreshed(service: ServiceState) -> None:
     backend = service.backend
     service.data_version += 1  # caches of API answers and dumps start afresh
+    service.results.clear()  # and so do the /sparql answers
     service.graph_sizes = backend.graph_sizes()
     service.union_size = backend.union_size()
 

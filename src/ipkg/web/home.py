@@ -3,9 +3,14 @@ and a results table; the page's script (``static/query.js``) runs queries agains
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+import json
 
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from ipkg.linkeddata.describe import prefixes
+from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.web.api import api_state, site_root
+from ipkg.web.resources import pool_runner
 from ipkg.web.state import state
 
 blueprint = Blueprint("home", __name__)
@@ -21,6 +26,36 @@ LIMIT 20
 """
 
 
+# The terms the editor completes: the ontology's classes and properties and every predicate and
+# class the data uses (a capped, cached list, refreshed when a write changes the data).
+TERMS = """SELECT DISTINCT ?t WHERE {
+  { ?t a ?kind . VALUES ?kind { owl:Class rdfs:Class owl:ObjectProperty owl:DatatypeProperty
+                                owl:AnnotationProperty rdf:Property } }
+  UNION { [] ?t [] } UNION { [] a ?t }
+  FILTER(isIRI(?t))
+} LIMIT 5000"""
+TERMS_KEY = "ipkg.editor-terms"
+
+
+def known_prefixes() -> dict[str, str]:
+    """The prefixes the editor knows: the dataset's own and the common vocabularies'."""
+    ns = state().namespaces
+    return {"ipkg": ns.ontology, "id": ns.instances, **COMMON_PREFIXES}
+
+
+@blueprint.get("/query/terms.json")
+def editor_terms() -> Response:
+    """The IRIs the editor offers as completions, by the data version they were read at."""
+    service = state()
+    cached = current_app.extensions.get(TERMS_KEY)
+    if cached is None or cached[0] != service.data_version:
+        head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+        terms = sorted({row["t"].value for row in pool_runner()(head + TERMS, {})})
+        cached = (service.data_version, terms)
+        current_app.extensions[TERMS_KEY] = cached
+    return jsonify(cached[1])
+
+
 @blueprint.get("/")
 def home() -> Response:
     """The query page; ``?query=`` fills the editor (and the script runs it)."""
@@ -33,5 +68,6 @@ def home() -> Response:
         site=site_root(),
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,
+        known=json.dumps(known_prefixes()),
     )
     return Response(page, content_type="text/html; charset=utf-8")

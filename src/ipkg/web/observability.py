@@ -18,7 +18,7 @@ blueprint = Blueprint("observability", __name__)
 access_log = logging.getLogger("ipkg.access")
 
 
-def _query_hash() -> str | None:
+def _query_text() -> str | None:
     text = request.args.get("query")
     try:
         if text is None and request.mimetype == "application/sparql-query":
@@ -27,27 +27,48 @@ def _query_hash() -> str | None:
             text = request.form.get("query")
     except HTTPException:  # a body over --max-body: already answered 413, nothing to hash
         return None
-    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else None
+    return text
 
 
 def _start_timer() -> None:
     g.ipkg_started = time.perf_counter()
 
 
+def record(
+    metrics: Metrics,
+    request_line: tuple[str, str, str],
+    status: int,
+    elapsed: float,
+    query: str | None,
+    rows: int,
+) -> None:
+    """Counts one finished request (method, path, route) and writes its access-log line."""
+    method, path, route = request_line
+    metrics.observe(method, route, status, elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        entry = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 3),
+            "query_hash": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
+            "rows": rows or None,
+        }
+        access_log.info(json.dumps(entry, separators=(",", ":")))
+
+
 def _record(response: Response) -> Response:
     elapsed = time.perf_counter() - g.get("ipkg_started", time.perf_counter())
     route = request.url_rule.rule if request.url_rule else "(unmatched)"
-    state().metrics.observe(request.method, route, response.status_code, elapsed)
-    if access_log.isEnabledFor(logging.INFO):
-        entry = {
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 3),
-            "query_hash": _query_hash(),
-            "rows": int(response.headers.get("X-Result-Count", 0) or 0) or None,
-        }
-        access_log.info(json.dumps(entry, separators=(",", ":")))
+    logged = access_log.isEnabledFor(logging.INFO)
+    record(
+        state().metrics,
+        (request.method, request.path, route),
+        response.status_code,
+        elapsed,
+        _query_text() if logged else None,
+        int(response.headers.get("X-Result-Count", 0) or 0) if logged else 0,
+    )
     return response
 
 
@@ -85,6 +106,27 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         "Distinct triples in the union default graph.",
         lambda: service.triple_count,
     )
+    cache = service.results.stats
+    for name, help_text, read in (
+        ("hits_total", "Queries answered from the /sparql result cache.", lambda: cache.hits),
+        (
+            "misses_total",
+            "Queries looked up in the result cache and not found.",
+            lambda: cache.misses,
+        ),
+        (
+            "evictions_total",
+            "Answers dropped to keep the cache in its bound.",
+            lambda: cache.evictions,
+        ),
+        (
+            "bytes",
+            "Bytes held by the result cache (bodies, query texts, overhead).",
+            lambda: cache.size,
+        ),
+        ("entries", "Answers held by the result cache.", lambda: cache.entries),
+    ):
+        metrics.gauge("ipkg_result_cache_" + name, help_text, read)
     app.before_request(_start_timer)
     app.after_request(_record)
     app.register_blueprint(blueprint)

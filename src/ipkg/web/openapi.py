@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from ipkg import __version__
 from ipkg.queries.binding import IRI_PATTERN, MAX_VALUE_LENGTH
@@ -286,3 +286,10 @@ def openapi_document() -> Response:
     response = current_app.json.response(body)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@blueprint.get("/api/docs")
+def api_docs() -> Response:
+    """Interactive docs of the saved-query API (Swagger UI, served from this service)."""
+    page = render_template("api_docs.html", spec="/api/openapi.json")
+    return Response(page, content_type="text/html; charset=utf-8")

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
 
-from ipkg.sparql.execution import QueryRequest
-from ipkg.sparql.formats import by_name, formats_for, kind_of_form
+from ipkg.sparql.execution import QueryOutcome, QueryRequest
+from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.web.errors import text_error
@@ -21,6 +22,7 @@ from ipkg.web.service_description import service_description
 from ipkg.web.state import state
 
 blueprint = Blueprint("protocol", __name__)
+PATH = "/sparql"
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
@@ -32,6 +34,7 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
     "Access-Control-Expose-Headers": "Content-Type, Vary",
 }
+ANSWER_HEADERS = (*CORS_HEADERS.items(), ("Vary", "Accept"))
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Operation:
     text: str
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
+    format: str | None = None  # the URL's format= (or output=) override of the Accept header
 
 
 class ProtocolError(Exception):
@@ -137,11 +141,12 @@ def read_operation(req: Request) -> Operation | None:
         query or "",
         tuple(fields.get("default-graph-uri", [])),
         tuple(fields.get("named-graph-uri", [])),
+        (url.get("format") or url.get("output") or [None])[0],
     )
 
 
 def query_request(
-    operation: Operation, form: str | None, format_key: str, has_from: bool
+    operation: Operation, form: str | None, format_key: str, has_from: bool, base_iri: str
 ) -> QueryRequest:
     """The worker's view of a protocol query: text, format, dataset and caps."""
     settings = state().settings
@@ -154,12 +159,17 @@ def query_request(
         union_default_graph=not has_from,
         max_rows=settings.max_rows,
         max_bytes=settings.max_result_bytes,
-        base_iri=request.base_url,
+        base_iri=base_iri,
     )
 
 
-def _chosen_format(kind: str, req: Request):
-    override = req.args.get("format") or req.args.get("output")
+@lru_cache(maxsize=512)
+def _negotiated(accept: str | None, kind: str) -> ResultFormat | None:
+    """The format for an Accept header: clients send the same few headers again and again."""
+    return choose(accept, formats_for(kind))
+
+
+def _chosen_format(kind: str, override: str | None, accept: str | None) -> ResultFormat:
     if override:
         chosen = by_name(override, kind)
         if chosen is None:
@@ -168,7 +178,7 @@ def _chosen_format(kind: str, req: Request):
                 406, f"format={override} cannot carry this {kind} result (available: {names})"
             )
         return chosen
-    chosen = choose(req.headers.get("Accept"), formats_for(kind))
+    chosen = _negotiated(accept, kind)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats_for(kind))
         raise ProtocolError(
@@ -179,27 +189,63 @@ def _chosen_format(kind: str, req: Request):
     return chosen
 
 
+def _answer(outcome: QueryOutcome, cache: str) -> Response:
+    # Headers given whole to the constructor: werkzeug's headers.set() scans the list each time.
+    headers = [
+        *ANSWER_HEADERS,
+        ("X-Result-Count", str(outcome.rows)),
+        ("X-Result-Cache", cache),
+    ]
+    return Response(
+        outcome.body, status=outcome.status, headers=headers, content_type=outcome.content_type
+    )
+
+
+def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple:
+    """Everything a query's answer depends on besides the data: the same key always gets the
+    same inspection, format and dataset, so a cached answer may skip them."""
+    return (
+        operation.text.strip(),
+        operation.format,
+        accept,
+        operation.default_graphs,
+        operation.named_graphs,
+        environ.get("HTTP_HOST"),  # with the fixed path, what the base IRI depends on
+        environ.get("wsgi.url_scheme"),
+        environ.get("SCRIPT_NAME"),
+    )
+
+
 def answer_query(operation: Operation, started: float) -> Response:
-    """Runs a query operation and turns its outcome into the HTTP response."""
-    settings = state().settings
+    """Runs a query operation (or finds its answer in the result cache) and turns the outcome
+    into the HTTP response."""
+    service = state()
+    settings = service.settings
     if len(operation.text) > settings.max_query_length:
         raise ProtocolError(
             414 if request.method == "GET" else 413,
             f"the query has {len(operation.text)} characters; "
             f"the limit is {settings.max_query_length}",
         )
+    accept = request.headers.get("Accept")
+    key = answer_key(operation, accept, request.environ)
+    cache, version = service.results, service.data_version
+    if cache.enabled and (kept := cache.get(key, version)) is not None:
+        return _answer(kept, "hit")
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
-    fmt = _chosen_format(kind_of_form(inspection.form), request)
-    job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
-    outcome = state().pool.run(job, settings.query_timeout, started)
-    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
-    response.headers["X-Result-Count"] = str(outcome.rows)
-    return response
+    fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
+    job = query_request(
+        operation, inspection.form, fmt.key, inspection.has_dataset_clause, request.base_url
+    )
+    outcome = service.pool.run(job, settings.query_timeout, started)
+    if cache.enabled:
+        cache.put(key, version, outcome)  # only a complete 200 answer is kept
+    return _answer(outcome, "miss" if cache.enabled else "off")
 
 
-@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@blueprint.route(PATH, methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
     """The SPARQL 1.1 Protocol endpoint (and its service description on a bare GET)."""
     started = time.monotonic()
@@ -220,7 +266,7 @@ def sparql() -> Response:
 
 
 def _protocol_headers(response: Response) -> Response:
-    if request.path == "/sparql":
+    if request.path == PATH and "Access-Control-Allow-Origin" not in response.headers:
         response.headers.update(CORS_HEADERS)
         response.vary.add("Accept")
     return response

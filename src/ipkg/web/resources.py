@@ -25,10 +25,11 @@ from flask import Blueprint, Response, redirect, render_template, request
 from ipkg.linkeddata.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
-from ipkg.linkeddata.labels import local_name, preferred_languages
+from ipkg.linkeddata.labels import local_name, pick, preferred_languages
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -148,13 +149,20 @@ def not_found(iri: str, run: Runner | None = None) -> Response:
     """A helpful 404: what was asked, what is near it, where to browse."""
     run = run or pool_runner()
     needle = local_name(iri).lower().replace("-", " ").split(" ")[0][:40]
-    similar: dict[str, str] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     if len(needle) >= 3:
         rows = run(prefixes(state().namespaces) + SIMILAR, {"needle": ox.Literal(needle)})
         for row in rows:
-            similar.setdefault(row["x"].value, row["l"].value)
-    html = render_template("not_found.html", iri=iri, similar=sorted(similar.items())[:10])
-    return Response(html, 404, content_type="text/html; charset=utf-8")
+            label = row["l"]
+            found.setdefault(row["x"].value, []).append((label.value, label.language or ""))
+    wanted = languages()
+    similar = sorted(
+        (x, (pick(labels, wanted) or (local_name(x), ""))[0]) for x, labels in found.items()
+    )
+    html = render_template("not_found.html", iri=iri, similar=similar[:10])
+    response = Response(html, 404, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept-Language")
+    return response
 
 
 def not_acceptable(offered: list[ResultFormat]) -> Response:
@@ -272,9 +280,15 @@ def resource_page(run: Runner, iri: str, path: str) -> Response:
         if group.predicate.value == RDF_TYPE
         for link in group.links
     }
+    above = alignments(run)
+    own = [g for g in description.outgoing if g.predicate.value != RDF_TYPE]
     html = render_template(
         "resource.html",
         d=description,
+        outgoing=folded(own, above),
+        types=split_types(description.types),
+        incoming=folded(description.incoming, above),
+        format_names=FORMAT_NAMES,
         type_sentences=type_sentences,
         alternates=alternates(path),
         ns=state().namespaces,
@@ -376,7 +390,9 @@ def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
 
 @blueprint.get("/id/")
 def index() -> Response:
-    """Every resource of the dataset, by class."""
+    """Every resource of the dataset, by class; ``?q=`` is a search (``/search``)."""
+    if request.args.get("q"):
+        return redirect(site("search") + "?" + urlencode({"q": request.args["q"]}), 303)
     html = render_template("index.html", groups=browse_index(pool_runner()))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")

@@ -53,7 +53,8 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, VOID.triples, rdflib.Literal(service.triple_count, datatype=XSD.integer)))
+    size = rdflib.Literal(service.default_graph_size, datatype=XSD.integer)
+    graph.add((default, VOID.triples, size))
     if apart:
         note = rdflib.Literal(default_graph_note(apart), lang="en")
         graph.add((default, DCTERMS.description, note))
@@ -86,7 +87,8 @@ def service_description(req: Request) -> Response:
         offered = ", ".join(f.media_type for f in DESCRIPTION_FORMATS)
         return Response(f"Not Acceptable: available: {offered}\n", 406, mimetype="text/plain")
     service = state()
-    endpoint = req.base_url
+    public = service.settings.public_base  # the endpoint's IRI where it is deployed
+    endpoint = public + "sparql" if public else req.base_url
     if fmt is HTML:
         html = render_template("service.html", service=service, endpoint=endpoint, formats=FORMATS)
         return Response(html, content_type="text/html; charset=utf-8")

@@ -27,7 +27,6 @@ from ipkg.build.dataset import InvalidData
 from ipkg.build.loading import DataSpec, RdfInputError
 from ipkg.build.sources import ArticleSources
 from ipkg.config import Settings
-from ipkg.namespaces import Namespaces
 from ipkg.stores import Store, StoreError, opened_store
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ class IpkgServer(BaseApplication):
     def reload(self) -> None:
         """Called by gunicorn on SIGHUP, in the master, before it replaces the worker."""
         try:
-            self.store, self.title = opened_store(self.settings, Namespaces(self.settings.base))
+            self.store, self.title = opened_store(self.settings, self.settings.namespaces())
             log.info("reload: new data loaded")
         except (RdfInputError, InvalidData, OSError, StoreError) as exc:
             log.error("reload refused, still serving the last good data: %s", exc)

@@ -11,6 +11,7 @@ from flask import current_app
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
 from ipkg.sparql.pool import WorkerPool
+from ipkg.sparql.result_cache import ResultCache
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
@@ -33,9 +34,16 @@ class ServiceState:
     # version are stale at the next. (A reload starts a new process, so a new count.)
     data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
+    results: ResultCache = field(default_factory=lambda: ResultCache(0))
 
     @property
     def triple_count(self) -> int:
+        """Distinct triples in all the graphs (the complete dump)."""
+        return self.union_size
+
+    @property
+    def default_graph_size(self) -> int:
         """Triples in the default graph: the union of the graphs but those kept apart (the
         saved-query catalogue, whose triples no other graph holds)."""
         apart = sum(self.graph_sizes.get(g, 0) for g in apart_graphs(self.namespaces))

@@ -1,6 +1,8 @@
 """The VoID description of the dataset (``/.well-known/void``, RFC 5785 and the VoID guide):
 triple counts per graph, classes and properties with their partitions, example resources,
-dumps, the SPARQL endpoint, licence and source. Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
+dumps, the SPARQL endpoint, licence and source. It describes exactly what ``/export/`` offers:
+one subset per named graph with its dumps, and every dump format as a ``void:feature``.
+Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from ipkg.linkeddata.describe import Runner, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
 from ipkg.namespaces import apart_graphs
 from ipkg.sparql.negotiation import choose
+from ipkg.web.export import graph_names
 from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
-from ipkg.web.service_description import default_graph_note
+from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
@@ -22,7 +25,6 @@ DCTERMS = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
-RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 CHOICES = [*RDF_CHOICES, HTML]
 
 CLASSES = "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c } GROUP BY ?c ORDER BY ?c"
@@ -75,10 +77,11 @@ def void_triples(run: Runner) -> list[ox.Triple]:
     add(me, VOID + "sparqlEndpoint", ox.NamedNode(absolute("sparql")))
     add(me, VOID + "rootResource", ox.NamedNode(absolute("id/")))
     add(me, VOID + "uriSpace", ox.Literal(ns.base))
-    add(me, VOID + "feature", ox.NamedNode("http://www.w3.org/ns/formats/Turtle"))
+    for fmt in DUMP_FORMATS:  # every RDF format the dumps and resource documents are in
+        add(me, VOID + "feature", ox.NamedNode(str(FORMAT_IRIS[fmt.key])))
     for fmt in DUMP_FORMATS:
         add(me, VOID + "dataDump", ox.NamedNode(absolute(f"export/complete.{fmt.extension}")))
-    add(me, VOID + "triples", _integer(service.triple_count))  # the default graph's triples
+    add(me, VOID + "triples", _integer(service.triple_count))
     for row in run(DISTINCT, {}):
         add(me, VOID + "distinctSubjects", _integer(int(row["subjects"].value)))
         add(me, VOID + "distinctObjects", _integer(int(row["objects"].value)))
@@ -102,44 +105,21 @@ def void_triples(run: Runner) -> list[ox.Triple]:
         add(me, VOID + "propertyPartition", part)
         add(part, VOID + "property", row["p"])
         add(part, VOID + "triples", _integer(int(row["n"].value)))
-    for name in ("ontology", "asserted", "inferred"):
-        size = service.graph_sizes.get(ns.graph(name))
-        if size is None:
+    for name in graph_names():  # every named graph /export/ offers, each with its dumps
+        if name == "complete":
             continue
+        size = service.graph_sizes.get(ns.graph(name), 0)
         subset = ox.NamedNode(absolute(".well-known/void") + "#" + name)
         add(me, VOID + "subset", subset)
         add(subset, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
         add(subset, DCTERMS + "title", ox.Literal(f"the {name} graph", language="en"))
         add(subset, SD_NAME.value, ox.NamedNode(ns.graph(name)))
         add(subset, VOID + "triples", _integer(size))
+        if ns.graph(name) in apart_graphs(ns):  # the catalogue: not in the default graph
+            note = default_graph_note([ns.graph(name)])
+            add(subset, DCTERMS + "description", ox.Literal(note, language="en"))
         for fmt in DUMP_FORMATS:
             add(subset, VOID + "dataDump", ox.NamedNode(absolute(f"export/{name}.{fmt.extension}")))
-    triples += apart_datasets(me)
-    return triples
-
-
-def apart_datasets(me: ox.NamedNode) -> list[ox.Triple]:
-    """The named graphs kept out of the default graph (the saved-query catalogue), each a
-    dataset of its own beside ``me``, not one of its subsets."""
-    service = state()
-    triples = []
-    for graph in apart_graphs(service.namespaces):
-        size = service.graph_sizes.get(graph)
-        if size is None:
-            continue
-        node = ox.NamedNode(absolute(".well-known/void") + "#" + graph.rsplit("/", 1)[-1])
-        title = ox.Literal("the saved-query catalogue", language="en")
-        note = ox.Literal(default_graph_note([graph]), language="en")
-        about = [
-            (RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
-            (ox.NamedNode(DCTERMS + "title"), title),
-            (ox.NamedNode(DCTERMS + "description"), note),
-            (SD_NAME, ox.NamedNode(graph)),
-            (ox.NamedNode(VOID + "triples"), _integer(size)),
-            (ox.NamedNode(VOID + "sparqlEndpoint"), ox.NamedNode(absolute("sparql"))),
-        ]
-        triples += [ox.Triple(node, p, o) for p, o in about]
-        triples.append(ox.Triple(me, ox.NamedNode(RDFS_SEE_ALSO), node))
     return triples
 
 

@@ -1,0 +1,97 @@
+"""Repeated ``/sparql`` queries answered from the result cache before Flask builds a request.
+
+Flask's request context, routing and hooks cost more than the lookup itself, so a WSGI layer
+in front of the app reads the query operation, and if its answer is in the cache together with
+the HTTP head the app sent it with the first time (every hook's headers included), sends both
+again: counted in ``/metrics`` and written to the access log like any request. Anything else
+(a miss, an error, another route, a rate-limited service) goes on to the app unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from ipkg.web.observability import record
+from ipkg.web.protocol import PATH, ProtocolError, answer_key, read_operation
+from ipkg.web.state import ServiceState
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class CachedAnswers:
+    """WSGI middleware: cache hits on ``/sparql`` are answered here."""
+
+    def __init__(self, app: WsgiApp, service: ServiceState) -> None:
+        self.app = app
+        self.service = service
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
+            return self.app(environ, start_response)
+        started = time.perf_counter()
+        found = self._key(environ)
+        if found is None:
+            return self.app(environ, start_response)
+        key, text = found
+        service = self.service
+        version = service.data_version
+        sent = service.results.get_sent(key, version)
+        if sent is None:
+            return self.app(environ, self._remembering(start_response, key, version))
+        outcome, (status, headers) = sent
+        start_response(status, headers)
+        elapsed = time.perf_counter() - started
+        record(service.metrics, (method, PATH, PATH), outcome.status, elapsed, text, outcome.rows)
+        return [outcome.body]
+
+    def _key(self, environ: dict) -> tuple[tuple, str] | None:
+        """The cache key and query text of a query operation; None for anything else."""
+        body = None
+        if environ["REQUEST_METHOD"] == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or -1)
+            except ValueError:
+                return None
+            if not 0 <= length <= self.service.settings.max_body:
+                return None
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            operation = read_operation(Request(environ))
+        except (ProtocolError, ValueError):
+            operation = None
+        finally:
+            if body is not None:  # the app reads the body again
+                environ["wsgi.input"] = io.BytesIO(body)
+        if operation is None or operation.kind != "query":
+            return None
+        if len(operation.text) > self.service.settings.max_query_length:
+            return None
+        return answer_key(operation, environ.get("HTTP_ACCEPT"), environ), operation.text
+
+    def _remembering(self, start_response: Callable, key: tuple, version: int) -> Callable:
+        """``start_response`` that notes the head of an answer the app has just cached."""
+        cache = self.service.results
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("200") and any(
+                k == "X-Result-Cache" and v in ("miss", "hit") for k, v in headers
+            ):
+                replay = [(k, "hit" if k == "X-Result-Cache" else v) for k, v in headers]
+                cache.remember_head(key, version, status, replay)
+            return start_response(status, headers, exc_info)
+
+        return start
+
+
+def install(app: Any, service: ServiceState) -> None:
+    """Puts the middleware in front of ``app`` when the cache is on and no rate limit applies
+    (the limit is a Flask hook, and a hit must not bypass it)."""
+    if service.results.enabled and service.settings.rate_limit <= 0:
+        app.wsgi_app = CachedAnswers(app.wsgi_app, service)

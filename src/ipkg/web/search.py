@@ -1,0 +1,135 @@
+"""``/search?q=``: find resources by name, alternative name or a sentence of the article that
+mentions them, as a page or JSON. The full-text index is built from the store when the app
+starts (in the background) and again after a write changes the data."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup, escape
+
+from ipkg.linkeddata.describe import OxTerm, Row, Runner, rows_from_json
+from ipkg.linkeddata.search_index import SearchIndex
+from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.negotiation import choose
+from ipkg.web.errors import text_error
+from ipkg.web.resources import href, languages
+from ipkg.web.state import ServiceState
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("search", __name__)
+
+EXTENSION_KEY = "ipkg.search"
+CHOICES = [
+    ResultFormat("html", "text/html", frozenset(), "html"),
+    ResultFormat("json", "application/json", frozenset(), "json"),
+]
+MAX_QUERY = 200
+BUILD_TIMEOUT = 600.0  # seconds: reading a million triples' names takes a while
+
+
+class IndexHolder:
+    """The app's search index and the lock that lets one thread (re)build it at a time."""
+
+    def __init__(self, service: ServiceState) -> None:
+        self.service = service
+        self.index = SearchIndex()
+        self.building = threading.Lock()
+
+    def current(self) -> SearchIndex:
+        """The index, rebuilt first if the data changed since it was built."""
+        version = self.service.data_version
+        if self.index.version != version:
+            with self.building:
+                if self.index.version != version:
+                    self.index.build(self.runner(), self.service.namespaces, version)
+                    log.info(
+                        "search index: %d entries in %.2f s",
+                        self.index.entries,
+                        self.index.build_seconds,
+                    )
+        return self.index
+
+    def runner(self) -> Runner:
+        """A runner through the query workers without the per-request row and byte caps."""
+        settings = self.service.settings
+
+        def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
+            job = QueryRequest(
+                query=query, format_key="json", max_rows=50_000_000, max_bytes=1 << 31
+            )
+            outcome = self.service.pool.run(job, max(settings.query_timeout, BUILD_TIMEOUT))
+            if outcome.status != 200:
+                raise RuntimeError(outcome.body.decode(errors="replace"))
+            return rows_from_json(outcome.body)
+
+        return run
+
+
+def marked(text: str, query: str) -> Markup:
+    """``text`` escaped, with the query's words (case-insensitive) in ``<mark>``."""
+    words = sorted({w for w in query.split() if w}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    pieces: list[str] = []
+    last = 0
+    for found in pattern.finditer(text):
+        pieces += [escape(text[last : found.start()]), Markup("<mark>%s</mark>") % found[0]]
+        last = found.end()
+    pieces.append(escape(text[last:]))
+    return Markup("").join(pieces)
+
+
+def holder() -> IndexHolder:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    """Resources matching ``q``, ranked; HTML or JSON by ``Accept`` or ``?format=json``."""
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY:
+        return text_error(400, f"the search text is {len(query)} characters; at most {MAX_QUERY}")
+    wanted = request.args.get("format")
+    fmt = next((c for c in CHOICES if c.key == wanted), None) or choose(
+        request.headers.get("Accept"), CHOICES
+    )
+    if fmt is None:
+        return text_error(406, "the Accept header allows none of: text/html, application/json")
+    try:
+        hits = holder().current().search(query, languages()) if query else []
+    except RuntimeError as exc:
+        return text_error(503, f"the search index could not be built: {exc}")
+    if fmt.key == "json":
+        response = jsonify(
+            query=query,
+            results=[{**asdict(h), "href": href(h.iri)} for h in hits],
+        )
+    else:
+        page = render_template("search.html", query=query, hits=hits, marked=marked)
+        response = Response(page, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def install(app: Flask, service: ServiceState) -> None:
+    """Adds the route and starts building the index in the background."""
+    index = IndexHolder(service)
+    app.extensions[EXTENSION_KEY] = index
+    app.register_blueprint(blueprint)
+
+    def build() -> None:
+        try:
+            index.current()
+        except Exception:  # the page reports it on its first request
+            log.exception("search index: building failed")
+
+    threading.Thread(target=build, name="search-index", daemon=True).start()

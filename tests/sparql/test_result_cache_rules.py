@@ -1,0 +1,63 @@
+"""The result cache's own rules: answers tied to a data version, only complete answers kept,
+the byte bound held by dropping the least recently used, a stale answer never stored."""
+
+from __future__ import annotations
+
+from ipkg.sparql.execution import QueryOutcome
+from ipkg.sparql.result_cache import ResultCache, entry_cost
+
+JSON = "application/sparql-results+json"
+
+
+def answer(body: bytes = b'{"head":{},"boolean":true}') -> QueryOutcome:
+    return QueryOutcome(200, body, JSON, 1)
+
+
+def test_an_answer_is_found_at_its_version_and_gone_at_the_next():
+    cache = ResultCache(1 << 20)
+    assert cache.put(("q",), 1, answer())
+    assert cache.get(("q",), 1) == answer()
+    assert cache.get(("q",), 2) is None
+    assert cache.get(("q",), 1) is None  # the newer version emptied the cache
+    assert (cache.stats.hits, cache.stats.misses, cache.stats.entries) == (1, 2, 0)
+
+
+def test_an_answer_computed_before_a_write_is_not_stored_after_it():
+    cache = ResultCache(1 << 20)
+    cache.get(("other",), 5)  # the cache has seen version 5
+    assert not cache.put(("q",), 4, answer())
+    assert cache.get(("q",), 4) is None
+
+
+def test_errors_deadline_stops_and_cap_refusals_are_never_kept():
+    cache = ResultCache(1 << 20)
+    for outcome in (
+        QueryOutcome.error(503, "query stopped at its deadline of 1 s"),
+        QueryOutcome.error(400, "result has more than 30 rows; add a LIMIT"),
+        QueryOutcome.error(400, "SPARQL syntax error"),
+    ):
+        assert not cache.put(("q",), 1, outcome)
+    assert cache.stats.entries == 0 and cache.stats.size == 0
+
+
+def test_the_byte_bound_drops_the_least_recently_used_first():
+    one = entry_cost(("q0",), answer(b"x" * 1000))
+    cache = ResultCache(3 * one)
+    for name in ("q0", "q1", "q2"):
+        cache.put((name,), 1, answer(b"x" * 1000))
+    assert cache.get(("q0",), 1) is not None  # q0 is now the most recently used
+    cache.put(("q3",), 1, answer(b"x" * 1000))
+    assert cache.get(("q1",), 1) is None
+    assert all(cache.get((n,), 1) is not None for n in ("q0", "q2", "q3"))
+    assert cache.stats.size <= cache.capacity and cache.stats.evictions == 1
+
+
+def test_an_answer_larger_than_the_whole_cache_is_not_kept():
+    cache = ResultCache(4096)
+    assert not cache.put(("q",), 1, answer(b"x" * 5000))
+    assert cache.stats.size == 0
+
+
+def test_a_capacity_of_zero_is_off():
+    assert not ResultCache(0).enabled
+    assert not ResultCache(0).put(("q",), 1, answer())
