@@ -30,7 +30,7 @@ from ipkg.build.loading import RdfInputError
 from ipkg.build.sources import ArticleSources
 from ipkg.config import ConfigError, Settings, add_arguments, settings_from
 from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
-from ipkg.namespaces import GRAPH_NAMES
+from ipkg.namespaces import GRAPH_NAMES, apart_graphs
 from ipkg.sparql.execution import QueryRequest, execute, run_query
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.stores import StoreError, opened_store, remote_store
@@ -111,8 +111,9 @@ def _read_query(source: str) -> str:
         raise CommandError(f"{source}: not UTF-8 text") from None
 
 
-def _table(store: ox.Store, text: str, has_from: bool) -> str:
-    result = run_query(store, QueryRequest(text, "json", union_default_graph=not has_from))
+def _table(store: ox.Store, text: str, has_from: bool, apart: tuple[str, ...]) -> str:
+    request = QueryRequest(text, "json", union_default_graph=not has_from, apart_graphs=apart)
+    result = run_query(store, request)
     if isinstance(result, ox.QueryBoolean):
         return "true" if bool(result) else "false"
     if not isinstance(result, ox.QuerySolutions):
@@ -141,10 +142,12 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         inspection = inspect_request(text)
     except RefusedQuery as exc:
         raise CommandError(str(exc)) from None
-    store, _title = served_store(settings, settings.namespaces())
+    namespaces = settings.namespaces()
+    store, _title = served_store(settings, namespaces)
+    apart = apart_graphs(namespaces)
     if args.format == "table":
         try:
-            print(_table(store, text, inspection.has_dataset_clause))
+            print(_table(store, text, inspection.has_dataset_clause, apart))
         except SyntaxError as exc:
             raise CommandError(f"{args.file}: SPARQL syntax error: {exc}") from None
         return 0
@@ -154,6 +157,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         text,
         key[args.format],
         union_default_graph=not inspection.has_dataset_clause,
+        apart_graphs=apart,
         max_rows=10**9,
         max_bytes=2**40,
     )

@@ -51,6 +51,14 @@ class Namespaces:
 
 
 GRAPH_NAMES = ("ontology", "asserted", "inferred")
+# The saved-query catalogue's graph: a named graph only, kept out of the default graph (it
+# describes the service's queries, not the data).
+CATALOGUE_GRAPH = "queries"
+
+
+def apart_graphs(namespaces: Namespaces) -> tuple[str, ...]:
+    """The named graphs a query sees only with GRAPH or FROM, never in its default graph."""
+    return (namespaces.graph(CATALOGUE_GRAPH),)
 
 
 COMMON_PREFIXES = {

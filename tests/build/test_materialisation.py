@@ -77,7 +77,7 @@ def test_streamed_inferences_equal_owlrl_on_the_article():
     ontology = [q.triple for q in read_quads(sources.ontology)]
     asserted = [q.triple for q in read_quads(sources.facts)]
     streamed = fast_inferred(ontology, asserted)
-    assert len(streamed) == len(set(streamed)) > 1000
+    assert len(streamed) == len(set(streamed)) > 400
     assert set(streamed) == whole_graph("owlrl", ontology, asserted)
 
 
@@ -111,12 +111,13 @@ def test_schema_stated_in_the_data_is_reasoned_with_the_ontology():
         ORG_ONTOLOGY,
         """ex:Lab rdfs:subClassOf ex:Unit .
         ex:leads rdfs:subPropertyOf ex:worksFor .
-        ex:Either owl:unionOf ( ex:Lab ex:Person ) .
+        ex:Either owl:unionOf ( ex:Lab ex:Person ) ; rdfs:subClassOf ex:Tagged .
         ex:x a ex:Lab .
         ex:bob ex:leads ex:x .""",
     )
     assert ox.Triple(ex("x"), TYPE, ex("Organisation")) in streamed
-    assert ox.Triple(ex("x"), TYPE, ex("Either")) in streamed
+    assert ox.Triple(ex("x"), TYPE, ex("Tagged")) in streamed  # through the union
+    assert ox.Triple(ex("x"), TYPE, ex("Either")) not in streamed  # a helper class: not served
     assert ox.Triple(ex("bob"), ex("memberOf"), ex("x")) in streamed
 
 

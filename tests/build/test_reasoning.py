@@ -4,7 +4,17 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from ipkg.build.reasoning import inferred_triples, is_noise
+from ipkg.build.reasoning import (
+    BUILTIN_AXIOM,
+    HELPER_TYPING,
+    NOT_RDF,
+    REFLEXIVE_TAUTOLOGY,
+    SCHEMA_RESTATED,
+    THING_TAUTOLOGY,
+    Cleaning,
+    inferred_triples,
+    is_noise,
+)
 
 EX = rdflib.Namespace("http://example.org/")
 
@@ -56,6 +66,44 @@ def test_noise_rules_match_what_owlrl_adds():
     assert is_noise((EX.University, RDFS.subClassOf, EX.University))
     assert is_noise((OWL.Thing, RDF.type, OWL.Class))
     assert not is_noise((EX.a, OWL.sameAs, EX.b))
+
+
+@pytest.mark.parametrize(
+    ("triple", "reason"),
+    [
+        ((rdflib.Literal("x"), RDF.type, RDFS.Literal), NOT_RDF),
+        ((EX.a, OWL.sameAs, EX.a), REFLEXIVE_TAUTOLOGY),
+        ((EX.a, RDF.type, OWL.Thing), THING_TAUTOLOGY),
+        ((EX.University, RDFS.subClassOf, OWL.Thing), THING_TAUTOLOGY),
+        ((EX.holds, RDFS.domain, OWL.Thing), THING_TAUTOLOGY),
+        ((OWL.Thing, RDF.type, OWL.Class), BUILTIN_AXIOM),
+        ((EX.University, RDFS.subClassOf, EX.Organisation), SCHEMA_RESTATED),
+        ((EX.holds, RDFS.range, EX.Post), SCHEMA_RESTATED),
+        ((EX.University, RDF.type, OWL.Class), SCHEMA_RESTATED),
+        ((EX.tsinghua, RDF.type, EX.Either), HELPER_TYPING),
+        ((EX.tsinghua, RDF.type, EX.Institution), None),
+        ((EX.zhou, EX.worksFor, EX.tsinghua), None),
+        ((EX.tsinghua, RDFS.label, rdflib.Literal("Tsinghua")), None),
+    ],
+)
+def test_the_cleaning_rule_gives_each_dropped_triple_its_reason(triple, reason):
+    either = rdflib.Graph().parse(
+        data="@prefix ex: <http://example.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> ."
+        " ex:Either owl:unionOf ( ex:University ex:Person ) .",
+        format="turtle",
+    )
+    assert Cleaning.of(either).reason(triple) == reason
+
+
+def test_union_helper_classes_still_reason_but_are_not_served():
+    ontology = rdflib.Graph().parse(
+        data=ONTOLOGY
+        + "ex:Either owl:unionOf ( ex:University ex:Person ) ; rdfs:subClassOf ex:Agent .",
+        format="turtle",
+    )
+    inferred = inferred_triples(ontology, rdflib.Graph().parse(data=FACTS, format="turtle"))
+    assert (EX.tsinghua, RDF.type, EX.Agent) in inferred
+    assert (EX.tsinghua, RDF.type, EX.Either) not in inferred
 
 
 # The article's ontology and facts: the inferences the article needs ---------------------------
@@ -119,3 +167,18 @@ def test_the_holder_of_a_post_is_inferred_a_person_and_the_post_a_post():
     assert (rdflib.URIRef("urn:x"), RDF.type, IPKG.Person) in inferred
     assert (rdflib.URIRef("urn:post"), RDF.type, IPKG.Post) in inferred
     assert (rdflib.URIRef("urn:post"), IPKG.heldBy, rdflib.URIRef("urn:x")) in inferred
+
+
+def test_the_article_inferences_hold_no_tautology_schema_or_helper_typing(article_inferences):
+    from ipkg.build.sources import ArticleSources
+
+    ontology = rdflib.Graph().parse(ArticleSources.embedded().ontology)
+    helpers = set(ontology.subjects(OWL.unionOf, None))
+    assert IPKG.Observed in helpers
+    assert not list(article_inferences.triples((None, None, OWL.Thing)))
+    assert not [s for s in article_inferences.subjects() if str(s).startswith(str(IPKG))]
+    assert not [t for t in article_inferences if t[1] == RDF.type and t[2] in helpers]
+    assert (ID["hub/beijing"], RDF.type, IPKG.Observed) not in article_inferences
+    assert (ID["hub/beijing"], RDF.type, rdflib.URIRef("http://www.w3.org/ns/prov#Entity")) in (
+        article_inferences
+    )

@@ -238,12 +238,18 @@ def test_sentence_behind_the_860000(store):
 
 def test_facts_of_the_committee_sentence(store):
     rows = answer(store, "facts-of-sentence")
-    assert len(rows) == 33
+    assert len(rows) == 34
     assert (
         ID + "article/s26",
         ID + "statistic/expert-committee-session-5-experts",
         IPKG + "value",
         48,
+    ) in rows
+    assert (
+        ID + "article/s26",
+        ID + "statistic/expert-committee-session-5-academicians",
+        IPKG + "subsetOf",
+        ID + "statistic/expert-committee-session-5-experts",
     ) in rows
 
 
@@ -345,7 +351,38 @@ def test_every_number_of_the_article(store):
 
 def test_statistics_of_a_year(store):
     assert sorted(column(answer(store, "statistics-by-year"), 1)) == [2, 2, 2, 860000]
-    assert answer(store, "statistics-by-year", year="2020") == []
+    end_of_2020 = "IP talent in China at the end of the 13th Five-Year Plan period"
+    assert answer(store, "statistics-by-year", year="2020") == [
+        (end_of_2020, 690000, "2020-12-31", 2020)
+    ]
+    assert sorted(column(answer(store, "statistics-by-year", year="2024"), 1)) == [
+        19,
+        100,
+        150,
+        700,
+        1200,
+        2000,
+    ]
+
+
+def test_every_dated_number_on_one_time_axis(store):
+    so_far = "the 14th Five-Year Plan period so far"
+    four_years = "the past four years (as of the press conference)"
+    rows = answer(store, "timeline")
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in rows] == [
+        ("2020-12-31", "2020-12-31", 690000, "as stated", "end of the 13th Five-Year Plan period"),
+        ("2023-12-31", "2023-12-31", 860000, "as stated", None),
+        ("2023-12-31", "2023-12-31", 2, "more than", None),
+        ("2023-12-31", "2023-12-31", 2, "more than", None),
+        ("2023-12-31", "2023-12-31", 2, "more than", None),
+        ("2024-07-03", "2020-07-03", 2000, "nearly", four_years),
+        ("2024-07-03", "2020-07-03", 19, "as stated", four_years),
+        ("2024-07-03", "2021-01-01", 100, "as stated", so_far),
+        ("2024-07-03", "2021-01-01", 700, "over", so_far),
+        ("2024-07-03", "2021-01-01", 1200, "nearly", so_far),
+        ("2024-07-03", "2021-01-01", 150, "over", so_far),
+    ]
+    assert "Beijing" in rows[2][4] and "Guangdong" in rows[3][4] and "Shanghai" in rows[4][4]
 
 
 def test_names_in_chinese_are_only_the_certain_ones(store):

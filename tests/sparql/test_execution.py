@@ -25,3 +25,25 @@ def test_a_syntax_error_is_a_400_naming_the_position():
     outcome = execute(ox.Store(), QueryRequest("SELECT * { ?s ?p }", "json"))
     assert outcome.status == 400
     assert outcome.body.startswith(b"SPARQL syntax error")
+
+
+def test_graphs_kept_apart_are_out_of_the_default_graph_but_reached_by_graph():
+    store = ox.Store()
+    p = ox.NamedNode("http://example.org/p")
+    for name in ("data", "more", "catalogue"):
+        graph = ox.NamedNode(f"http://example.org/graph/{name}")
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/{name}"), p, ox.Literal(name), graph))
+    apart = ("http://example.org/graph/catalogue",)
+
+    def values(query: str, **options) -> set[str]:
+        outcome = execute(store, QueryRequest(query, "csv", **options))
+        assert outcome.status == 200
+        return set(outcome.body.decode().split()[1:])
+
+    everything = "SELECT ?o { ?s ?p ?o }"
+    assert values(everything) == {"data", "more", "catalogue"}
+    assert values(everything, apart_graphs=apart) == {"data", "more"}
+    in_graphs = "SELECT ?o { GRAPH ?g { ?s ?p ?o } }"
+    assert values(in_graphs, apart_graphs=apart) == {"data", "more", "catalogue"}
+    named = "SELECT ?o FROM <http://example.org/graph/catalogue> { ?s ?p ?o }"
+    assert values(named, apart_graphs=apart, union_default_graph=False) == {"catalogue"}

@@ -91,6 +91,53 @@ def test_void_is_also_html_for_browsers(article_server):
     assert "void:Dataset" in r.text
 
 
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+CATALOGUE = "https://ipkg.example.org/graph/queries"
+
+
+def _classes(server, query: str) -> set[str]:
+    r = requests.get(
+        server.url + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return {b["c"]["value"] for b in r.json()["results"]["bindings"]}
+
+
+def test_the_saved_query_catalogue_is_a_named_graph_outside_the_default_graph(article_server):
+    in_default = _classes(article_server, "SELECT DISTINCT ?c { ?s a ?c }")
+    assert str(IPKG.Statistic) in in_default
+    assert not {c for c in in_default if c.startswith(str(SH))}
+    in_catalogue = _classes(
+        article_server, f"SELECT DISTINCT ?c {{ GRAPH <{CATALOGUE}> {{ ?s a ?c }} }}"
+    )
+    assert str(SH.SPARQLSelectExecutable) in in_catalogue
+
+
+def test_void_says_the_catalogue_subset_is_not_in_the_default_graph(void):
+    graph, me = void
+    catalogue = next(graph.subjects(SD.name, rdflib.URIRef(CATALOGUE)))
+    assert catalogue in set(graph.objects(me, VOID.subset))
+    assert int(graph.value(catalogue, VOID.triples)) > 0
+    assert "GRAPH" in str(graph.value(catalogue, DCTERMS.description))
+    others = [s for s in graph.objects(me, VOID.subset) if s != catalogue]
+    assert others and not [s for s in others if graph.value(s, DCTERMS.description)]
+
+
+def test_service_description_says_the_default_graph_leaves_the_catalogue_out(article_server):
+    r = requests.get(article_server.url + "/sparql", headers={"Accept": "text/turtle"}, timeout=30)
+    graph = rdflib.Graph().parse(data=r.text, format="turtle")
+    service = next(graph.subjects(rdflib.RDF.type, SD.Service))
+    assert (service, SD.feature, SD.UnionDefaultGraph) not in graph
+    default = graph.value(graph.value(service, SD.defaultDataset), SD.defaultGraph)
+    assert CATALOGUE in str(graph.value(default, DCTERMS.description))
+    names = {str(graph.value(n, SD.name)) for n in graph.objects(None, SD.namedGraph)}
+    assert CATALOGUE in names
+
+
 def test_every_dump_on_the_export_page_is_in_void(article_server, void):
     graph, _me = void
     described = {str(d) for d in graph.objects(None, VOID.dataDump)}

@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF
 
 from ipkg.build.reasoning import (
-    BUILTIN_NAMESPACES,
-    REFLEXIVE_NOISE,
+    NO_HELPERS,
+    SCHEMA_PREDICATES,
+    Cleaning,
     Triple,
     inferred_by,
     inferred_triples,
     is_noise,
     reasonable_closure,
 )
+from ipkg.build.reasoning import SCHEMA_CLASSES as SCHEMA_CLASS_IRIS
 from ipkg.build.terms import rdflib_graph, to_oxigraph
 
 log = logging.getLogger(__name__)
@@ -37,65 +39,14 @@ Slot = int | Term  # 0, 1, 2: the subject, predicate or object of the triple a r
 Closure = Callable[[rdflib.Graph, Sequence[Triple]], set[Triple]]
 
 TYPE = ox.NamedNode(str(RDF.type))
-THING = ox.NamedNode(str(OWL.Thing))
 SAME_AS = ox.NamedNode(str(OWL.sameAs))
-NOISE_PREDICATES = frozenset(ox.NamedNode(str(p)) for p in REFLEXIVE_NOISE)
 PROBE = tuple(
     rdflib.URIRef(f"urn:ipkg:probe:{role}") for role in ("subject", "predicate", "object")
 )
 UNMENTIONED_CLASS = rdflib.URIRef("urn:ipkg:probe:class")
 SLOTS = {PROBE[0]: 0, PROBE[1]: 1, PROBE[2]: 2, UNMENTIONED_CLASS: 2}
 
-SCHEMA_PREDICATES = frozenset(
-    str(p)
-    for p in (
-        RDFS.subClassOf,
-        RDFS.subPropertyOf,
-        RDFS.domain,
-        RDFS.range,
-        OWL.inverseOf,
-        OWL.equivalentClass,
-        OWL.equivalentProperty,
-        OWL.propertyChainAxiom,
-        OWL.unionOf,
-        OWL.intersectionOf,
-        OWL.complementOf,
-        OWL.oneOf,
-        OWL.onProperty,
-        OWL.onClass,
-        OWL.someValuesFrom,
-        OWL.allValuesFrom,
-        OWL.hasValue,
-        OWL.hasKey,
-        OWL.maxCardinality,
-        OWL.maxQualifiedCardinality,
-        OWL.members,
-        OWL.disjointWith,
-        OWL.propertyDisjointWith,
-    )
-)
-SCHEMA_CLASSES = frozenset(  # x rdf:type one of these: x is a class or property being defined
-    ox.NamedNode(str(c))
-    for c in (
-        RDFS.Class,
-        RDFS.Datatype,
-        RDF.Property,
-        OWL.Class,
-        OWL.Restriction,
-        OWL.ObjectProperty,
-        OWL.DatatypeProperty,
-        OWL.AnnotationProperty,
-        OWL.TransitiveProperty,
-        OWL.SymmetricProperty,
-        OWL.AsymmetricProperty,
-        OWL.ReflexiveProperty,
-        OWL.IrreflexiveProperty,
-        OWL.FunctionalProperty,
-        OWL.InverseFunctionalProperty,
-        OWL.AllDisjointClasses,
-        OWL.AllDisjointProperties,
-    )
-)
+SCHEMA_CLASSES = frozenset(ox.NamedNode(c) for c in SCHEMA_CLASS_IRIS)
 LIST_CELLS = frozenset(ox.NamedNode(str(p)) for p in (RDF.first, RDF.rest))
 JOINING_AXIOMS = {  # constructs whose rules join triples in ways this module does not complete
     str(OWL.intersectionOf): "owl:intersectionOf (cls-int1)",
@@ -131,9 +82,10 @@ class Rules:
 
     def __init__(self, schema: rdflib.Graph, closure: Closure) -> None:
         refuse_joining_axioms(schema)
+        self.cleaning = Cleaning.of(schema)
         self.base = closure(schema, [])  # what the schema entails on its own
         probes = Probes(sorted({t for triple in schema for t in triple if is_probed(t)}))
-        answers = probes.entailments(closure(schema, probes.triples), self.base)
+        answers = probes.entailments(closure(schema, probes.triples), self.base, self.cleaning)
         self.unmentioned_predicate = answers.pop(GENERIC_PREDICATE)
         self.unmentioned_class = answers.pop(GENERIC_CLASS)
         self.by_predicate = {to_oxigraph(t): e for (kind, t), e in answers.items() if kind == "p"}
@@ -196,13 +148,15 @@ class Probes:
         if key in (GENERIC_PREDICATE, GENERIC_CLASS):  # the unmentioned term itself is a slot
             self.slots[key[1]] = (key, 1 if as_predicate else 2)
 
-    def entailments(self, closure: set[Triple], base: set[Triple]) -> dict[ProbeKey, Entailment]:
+    def entailments(
+        self, closure: set[Triple], base: set[Triple], cleaning: Cleaning
+    ) -> dict[ProbeKey, Entailment]:
         """What each probe entails: each triple of the closure that is new and mentions probe
         nodes is credited to the probe they belong to, as slots."""
         found: dict[ProbeKey, list[tuple[Slot, Slot, Slot]]] = {k: [] for k in self.keys}
         probes = set(self.triples)
         for triple in closure:
-            if triple in probes or triple in base or is_noise(triple):
+            if triple in probes or triple in base or is_noise(triple, cleaning):
                 continue
             owners = {self.slots[t][0] for t in triple if t in self.slots}
             if len(owners) != 1:
@@ -264,15 +218,14 @@ def refuse_joining_axioms(schema: rdflib.Graph) -> None:
                 raise NotStreamable(f"the ontology uses {JOINING_AXIOMS[str(term)]} on <{s}>")
 
 
-def is_noise_term(s: Term, p: Term, o: Term) -> bool:
-    """:func:`ipkg.build.reasoning.is_noise` for pyoxigraph terms (slots resolved to literals)."""
-    if isinstance(s, ox.Literal) or not isinstance(p, ox.NamedNode):
-        return True
-    if s == o and p in NOISE_PREDICATES:
-        return True
-    if p == TYPE and o == THING:
-        return True
-    return isinstance(s, ox.NamedNode) and s.value.startswith(BUILTIN_NAMESPACES)
+def is_noise_term(s: Term, p: Term, o: Term, cleaning: Cleaning = NO_HELPERS) -> bool:
+    """:func:`ipkg.build.reasoning.is_noise` for pyoxigraph terms (slots resolved to literals):
+    the same :class:`~ipkg.build.reasoning.Cleaning` rule."""
+    predicate = p.value if isinstance(p, ox.NamedNode) else None
+    reason = cleaning.dropped(
+        s.value, isinstance(s, ox.Literal), predicate, o.value, isinstance(o, ox.NamedNode), s == o
+    )
+    return reason is not None
 
 
 @dataclass
@@ -298,7 +251,7 @@ class Materialisation:
         terms = (s, p, o)
         for slots in rule.triples:
             derived = tuple(terms[x] if isinstance(x, int) else x for x in slots)
-            if is_noise_term(*derived):
+            if is_noise_term(*derived, self.rules.cleaning):
                 continue
             triple = ox.Triple(*derived)
             if triple not in self.triples:
@@ -330,7 +283,7 @@ class Materialisation:
             for s, p, o in new:
                 self.links.setdefault(p, {}).setdefault(s, set()).add(o)
                 triple = ox.Triple(s, p, o)
-                if not is_noise_term(s, p, o) and triple not in self.triples:
+                if not is_noise_term(s, p, o, self.rules.cleaning) and triple not in self.triples:
                     self.triples.add(triple)
                     self.add(s, p, o)
 
@@ -362,7 +315,9 @@ class Materialisation:
                 continue
             for c in classes:
                 triple = ox.Triple(node, TYPE, c)
-                if triple in asserted or triple in self.triples or is_noise_term(node, TYPE, c):
+                if triple in asserted or triple in self.triples:
+                    continue
+                if is_noise_term(node, TYPE, c, self.rules.cleaning):
                     continue
                 yield triple
 
@@ -409,7 +364,9 @@ def materialised(
     given = set(asserted)
     given.update(ontology)
     schema_facts = (
-        ox.Triple(*map(to_oxigraph, t)) for t in rules.base if t not in schema and not is_noise(t)
+        ox.Triple(*map(to_oxigraph, t))
+        for t in rules.base
+        if t not in schema and not is_noise(t, rules.cleaning)
     )
     inferred = dict.fromkeys(state.inferred(given))
     inferred.update(dict.fromkeys(t for t in schema_facts if t not in given))

@@ -1,9 +1,11 @@
-"""OWL-RL materialisation with owlrl, and the clean-up that keeps only facts worth storing.
+"""OWL-RL materialisation with owlrl, and the clean-up that keeps only facts worth serving.
 
-owlrl's closure also holds triples that are not RDF (literal subjects), ``x owl:sameAs x`` for
-every resource, tautologies (``C rdfs:subClassOf C``, ``x a owl:Thing``) and axioms about the
-rdf/rdfs/owl/xsd vocabularies themselves: 10-25 % of its output, none of it about the data.
-They are dropped.
+:class:`Cleaning` is the one rule, for both reasoners, that decides which derived triples are
+served (docs/modelling.md lists what it drops, with counts): not RDF (literal subjects),
+reflexive (``x owl:sameAs x``, ``C rdfs:subClassOf C``), true of everything (any triple with
+``owl:Thing`` as object), axioms about the rdf/rdfs/owl/xsd vocabularies, schema statements
+(they restate the ontology, which is served in its own graph), and typings into helper union
+classes (``owl:unionOf`` classes that exist to be a domain or range, not a kind of thing).
 
 ``--reasoner reasonable`` uses the Rust OWL 2 RL reasoner ``reasonable`` (45-75x faster) for the
 data, completed where it falls short of owlrl so that both give the same cleaned graph: it does
@@ -15,6 +17,7 @@ alone (a fixed, small cost). Its plain literals come back as ``xsd:string`` and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import owlrl
 import rdflib
@@ -31,19 +34,129 @@ REFLEXIVE_NOISE = frozenset(
         RDFS.subPropertyOf,
     }
 )
+SCHEMA_PREDICATES = frozenset(  # a triple with one of these defines classes or properties
+    str(p)
+    for p in (
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+        RDFS.domain,
+        RDFS.range,
+        OWL.inverseOf,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        OWL.propertyChainAxiom,
+        OWL.unionOf,
+        OWL.intersectionOf,
+        OWL.complementOf,
+        OWL.oneOf,
+        OWL.onProperty,
+        OWL.onClass,
+        OWL.someValuesFrom,
+        OWL.allValuesFrom,
+        OWL.hasValue,
+        OWL.hasKey,
+        OWL.maxCardinality,
+        OWL.maxQualifiedCardinality,
+        OWL.members,
+        OWL.disjointWith,
+        OWL.propertyDisjointWith,
+    )
+)
+SCHEMA_CLASSES = frozenset(  # x rdf:type one of these: x is a class or property being defined
+    str(c)
+    for c in (
+        RDFS.Class,
+        RDFS.Datatype,
+        RDF.Property,
+        OWL.Class,
+        OWL.Restriction,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.TransitiveProperty,
+        OWL.SymmetricProperty,
+        OWL.AsymmetricProperty,
+        OWL.ReflexiveProperty,
+        OWL.IrreflexiveProperty,
+        OWL.FunctionalProperty,
+        OWL.InverseFunctionalProperty,
+        OWL.AllDisjointClasses,
+        OWL.AllDisjointProperties,
+    )
+)
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
+REFLEXIVE = frozenset(str(p) for p in REFLEXIVE_NOISE)
+TYPE = str(RDF.type)
+THING = str(OWL.Thing)
+
+# Why a derived triple is not served: the cases of Cleaning.dropped, in the order tested.
+NOT_RDF = "not RDF: a literal as subject"
+REFLEXIVE_TAUTOLOGY = "reflexive tautology: x owl:sameAs x, C rdfs:subClassOf C"
+THING_TAUTOLOGY = "true of everything: owl:Thing as object"
+BUILTIN_AXIOM = "an axiom about the rdf/rdfs/owl/xsd vocabularies"
+SCHEMA_RESTATED = "a schema statement: restates the ontology, served in its own graph"
+HELPER_TYPING = "a typing into a helper union class (a domain or range, not a kind of thing)"
 
 
-def is_noise(triple: Triple) -> bool:
-    """True for a closure triple that says nothing about the data (see the module docstring)."""
-    s, p, o = triple
-    if isinstance(s, rdflib.Literal):
-        return True
-    if s == o and p in REFLEXIVE_NOISE:
-        return True
-    if p == RDF.type and o == OWL.Thing:  # true of every individual: says nothing
-        return True
-    return isinstance(s, rdflib.URIRef) and str(s).startswith(BUILTIN_NAMESPACES)
+@dataclass(frozen=True)
+class Cleaning:
+    """The one rule deciding which derived triples are served, for every reasoner. Terms are
+    given by their lexical value and whether they are literals (subject) or IRIs (object), so
+    that rdflib and pyoxigraph terms go through the same code."""
+
+    helper_classes: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *sources: rdflib.Graph | Iterable[Triple]) -> Cleaning:
+        """The cleaning for data reasoned with ``sources`` (graphs or triples): the classes
+        they define by ``owl:unionOf`` are the helper classes."""
+        helpers: set[str] = set()
+        for source in sources:
+            if isinstance(source, rdflib.Graph):
+                unions: Iterable = source.subjects(OWL.unionOf, None)
+            else:
+                unions = (s for s, p, _ in source if p == OWL.unionOf)
+            helpers.update(str(c) for c in unions if isinstance(c, rdflib.URIRef))
+        return cls(frozenset(helpers))
+
+    def dropped(
+        self, s: str, s_literal: bool, p: str | None, o: str, o_iri: bool, reflexive: bool
+    ) -> str | None:
+        """Why the derived triple is not served, or None when it is. ``p`` is None when the
+        predicate is not an IRI; ``reflexive`` is true when subject and object are one term."""
+        if s_literal or p is None:
+            return NOT_RDF
+        if reflexive and p in REFLEXIVE:
+            return REFLEXIVE_TAUTOLOGY
+        if o_iri and o == THING:
+            return THING_TAUTOLOGY
+        if not s_literal and s.startswith(BUILTIN_NAMESPACES):
+            return BUILTIN_AXIOM
+        if p in SCHEMA_PREDICATES or (p == TYPE and o_iri and o in SCHEMA_CLASSES):
+            return SCHEMA_RESTATED
+        if p == TYPE and o_iri and o in self.helper_classes:
+            return HELPER_TYPING
+        return None
+
+    def reason(self, triple: Triple) -> str | None:
+        """:meth:`dropped` for an rdflib triple."""
+        s, p, o = triple
+        return self.dropped(
+            str(s),
+            isinstance(s, rdflib.Literal),
+            str(p) if isinstance(p, rdflib.URIRef) else None,
+            str(o),
+            isinstance(o, rdflib.URIRef),
+            s == o,
+        )
+
+
+NO_HELPERS = Cleaning()
+
+
+def is_noise(triple: Triple, cleaning: Cleaning = NO_HELPERS) -> bool:
+    """True for a derived triple that is not served (see :class:`Cleaning`)."""
+    return cleaning.reason(triple) is not None
 
 
 def closure(graphs: Iterable[rdflib.Graph]) -> rdflib.Graph:
@@ -59,9 +172,10 @@ def closure(graphs: Iterable[rdflib.Graph]) -> rdflib.Graph:
 
 def inferred_triples(ontology: rdflib.Graph, asserted: rdflib.Graph) -> rdflib.Graph:
     """What OWL-RL derives from the ontology and the asserted facts, cleaned, minus the inputs."""
+    cleaning = Cleaning.of(ontology, asserted)
     inferred = rdflib.Graph()
     for triple in closure((ontology, asserted)):
-        if triple in ontology or triple in asserted or is_noise(triple):
+        if triple in ontology or triple in asserted or is_noise(triple, cleaning):
             continue
         inferred.add(triple)
     return inferred
@@ -127,10 +241,11 @@ def inferred_by(
         graph = asserted if isinstance(asserted, rdflib.Graph) else _graph(asserted)
         return inferred_triples(ontology, graph)
     given = asserted if isinstance(asserted, rdflib.Graph) else set(asserted)
+    cleaning = Cleaning.of(ontology, asserted)
     inferred = list(inferred_triples(ontology, rdflib.Graph()))  # schema-level facts
     seen = set(inferred)
     for triple in reasonable_closure(ontology, asserted):
-        if triple in seen or triple in ontology or triple in given or is_noise(triple):
+        if triple in seen or triple in ontology or triple in given or is_noise(triple, cleaning):
             continue
         inferred.append(triple)
     return inferred

@@ -19,7 +19,8 @@ class QueryRequest:
     """A query to run, with the dataset the protocol asked for and the caps on its result.
 
     ``default_graphs``/``named_graphs`` of None mean "not given": the query's own FROM clauses
-    apply, and without those the default graph is the union of all graphs.
+    apply, and without those the default graph is the union of all graphs but ``apart_graphs``
+    (the saved-query catalogue), which stay queryable by GRAPH.
     ``union_default_graph`` is False when the query has FROM clauses of its own.
     ``substitutions`` binds variables to terms written in N-Triples syntax.
     ``base_iri`` resolves relative IRIs of a query without a BASE (the protocol uses the
@@ -36,6 +37,7 @@ class QueryRequest:
     prefixes: dict[str, str] = field(default_factory=dict)
     substitutions: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None
+    apart_graphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,21 @@ def _dataset_options(request: QueryRequest) -> dict:
     }
 
 
+def _union_options(store: ox.Store, apart: tuple[str, ...]) -> dict:
+    """The default graph as the union of the store's graphs but ``apart`` (GRAPH sees all)."""
+    if not apart:
+        return {"use_default_graph_as_union": True}
+    kept = [
+        g for g in store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in apart)
+    ]
+    return {"default_graph": [ox.DefaultGraph(), *kept]}
+
+
 def run_query(store: ox.Store, request: QueryRequest):
     """Evaluates the query; raises SyntaxError for a malformed one."""
     options = _dataset_options(request)
     if not options and request.union_default_graph:
-        options["use_default_graph_as_union"] = True
+        options.update(_union_options(store, request.apart_graphs))
     if request.substitutions:
         options["substitutions"] = {
             ox.Variable(name): _term(value) for name, value in request.substitutions.items()

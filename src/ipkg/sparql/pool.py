@@ -21,7 +21,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
@@ -120,6 +120,7 @@ class WorkerPool:
 
     def __init__(self, store: StoreSource, size: int, memory_mb: int) -> None:
         self.size = size
+        self.apart_graphs: tuple[str, ...] = ()  # kept out of every query's default graph
         self.stats = PoolStats()
         self.isolation: dict[str, bool] = {}
         self._lock = threading.Lock()
@@ -180,6 +181,8 @@ class WorkerPool:
     ) -> QueryOutcome:
         """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout
+        if self.apart_graphs:
+            request = replace(request, apart_graphs=self.apart_graphs)
         while True:
             try:
                 worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))

@@ -50,6 +50,7 @@ class QueryRunner(Protocol):
     size: int
     stats: PoolStats
     isolation: dict[str, bool]
+    apart_graphs: tuple[str, ...]  # named graphs kept out of the default graph
 
     def run(
         self, request: QueryRequest, timeout: float, started: float | None = None

@@ -202,6 +202,7 @@ class RemoteRunner:
     def __init__(self, endpoint: Endpoint, graphs: Sequence[str]) -> None:
         self.endpoint = endpoint
         self.graphs = tuple(graphs)
+        self.apart_graphs: tuple[str, ...] = ()  # named graphs only, never in the default graph
         self.stats = PoolStats()
 
     def run(
@@ -285,7 +286,8 @@ class RemoteRunner:
                 "named-graph-uri": request.named_graphs or (),
             }
         if request.union_default_graph:  # never Virtuoso's "every graph it holds"
-            return {"default-graph-uri": self.graphs, "named-graph-uri": self.graphs}
+            union = tuple(g for g in self.graphs if g not in self.apart_graphs)
+            return {"default-graph-uri": union, "named-graph-uri": self.graphs}
         return {}
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from flask import Flask, Response
 
 from ipkg.config import Settings
+from ipkg.namespaces import apart_graphs
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
@@ -55,10 +56,12 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json.sort_keys = False
     sizes = backend.graph_sizes()
+    pool = backend.start(settings.query_workers, settings.query_memory)
+    pool.apart_graphs = apart_graphs(namespaces)  # the catalogue: only by GRAPH or FROM
     service = ServiceState(
         settings=settings,
         namespaces=namespaces,
-        pool=backend.start(settings.query_workers, settings.query_memory),
+        pool=pool,
         graph_sizes=sizes,
         title=title,
         union_size=backend.union_size(),

@@ -146,7 +146,7 @@ def export_index() -> Response:
     ns = state().namespaces
     graphs = graph_names()
     counts = {g: sizes.get(ns.graph(g), 0) for g in graphs if g != "complete"}
-    counts["complete"] = state().triple_count
+    counts["complete"] = state().union_size
     html = render_template("export.html", graphs=graphs, formats=DUMP_FORMATS, counts=counts)
     return Response(html, content_type="text/html; charset=utf-8")
 

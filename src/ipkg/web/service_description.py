@@ -7,6 +7,7 @@ import rdflib
 from flask import Request, Response, render_template
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
+from ipkg.namespaces import apart_graphs
 from ipkg.sparql.formats import FORMATS, ResultFormat, by_name
 from ipkg.sparql.negotiation import choose
 from ipkg.web.state import ServiceState, state
@@ -43,14 +44,20 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((me, SD.endpoint, me))
     graph.add((me, DCTERMS.title, rdflib.Literal(service.title)))
     graph.add((me, SD.supportedLanguage, SD.SPARQL11Query))
-    graph.add((me, SD.feature, SD.UnionDefaultGraph))
+    apart = [g for g in apart_graphs(service.namespaces) if g in service.graph_sizes]
+    if not apart:  # else the default graph is the union of all graphs but these
+        graph.add((me, SD.feature, SD.UnionDefaultGraph))
     for fmt in FORMATS:
         graph.add((me, SD.resultFormat, FORMAT_IRIS[fmt.key]))
     graph.add((me, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    graph.add((default, VOID.triples, rdflib.Literal(service.triple_count, datatype=XSD.integer)))
+    size = rdflib.Literal(service.default_graph_size, datatype=XSD.integer)
+    graph.add((default, VOID.triples, size))
+    if apart:
+        note = rdflib.Literal(default_graph_note(apart), lang="en")
+        graph.add((default, DCTERMS.description, note))
     for name, size in sorted(service.graph_sizes.items()):
         if not name:
             continue
@@ -62,6 +69,15 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
         graph.add((described, RDF.type, SD.Graph))
         graph.add((described, VOID.triples, rdflib.Literal(size, datatype=XSD.integer)))
     return graph
+
+
+def default_graph_note(apart: list[str]) -> str:
+    """What the default graph holds when some named graphs are kept out of it."""
+    names = ", ".join(f"<{g}>" for g in apart)
+    return (
+        f"The union of every named graph but {names} (the saved-query catalogue), which is "
+        "a named graph only: query it with GRAPH or FROM."
+    )
 
 
 def service_description(req: Request) -> Response:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from ipkg.config import Settings
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import Namespaces, apart_graphs
 from ipkg.sparql.pool import WorkerPool
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.web.metrics import Metrics
@@ -39,8 +39,15 @@ class ServiceState:
 
     @property
     def triple_count(self) -> int:
-        """Distinct triples in the union default graph."""
+        """Distinct triples in all the graphs (the complete dump)."""
         return self.union_size
+
+    @property
+    def default_graph_size(self) -> int:
+        """Triples in the default graph: the union of the graphs but those kept apart (the
+        saved-query catalogue, whose triples no other graph holds)."""
+        apart = sum(self.graph_sizes.get(g, 0) for g in apart_graphs(self.namespaces))
+        return self.union_size - apart
 
 
 def state() -> ServiceState:

@@ -11,10 +11,11 @@ from flask import Blueprint, Response, render_template, request
 
 from ipkg.linkeddata.describe import Runner, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
+from ipkg.namespaces import apart_graphs
 from ipkg.sparql.negotiation import choose
 from ipkg.web.export import graph_names
 from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
-from ipkg.web.service_description import FORMAT_IRIS
+from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
@@ -114,6 +115,9 @@ def void_triples(run: Runner) -> list[ox.Triple]:
         add(subset, DCTERMS + "title", ox.Literal(f"the {name} graph", language="en"))
         add(subset, SD_NAME.value, ox.NamedNode(ns.graph(name)))
         add(subset, VOID + "triples", _integer(size))
+        if ns.graph(name) in apart_graphs(ns):  # the catalogue: not in the default graph
+            note = default_graph_note([ns.graph(name)])
+            add(subset, DCTERMS + "description", ox.Literal(note, language="en"))
         for fmt in DUMP_FORMATS:
             add(subset, VOID + "dataDump", ox.NamedNode(absolute(f"export/{name}.{fmt.extension}")))
     return triples
