@@ -22,7 +22,6 @@ from ipkg.build.dataset import (
     article_quads,
     check_article,
     graph_sizes,
-    served_store,
     store_of,
 )
 from ipkg.build.loading import RdfInputError
@@ -32,7 +31,7 @@ from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sparql.execution import QueryRequest, execute, run_query
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
-from ipkg.stores import StoreError, opened_store, remote_store
+from ipkg.stores import StoreError, opened_store, remote_store, served_store
 from ipkg.stores.remote import pushed
 
 EXPORT_FORMATS = {

@@ -13,8 +13,21 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ipkg.build.sources import ArticleSources
 from ipkg.namespaces import CANONICAL_BASE
+
+_PACKAGE = Path(__file__).resolve().parent  # src/ipkg
+
+
+def project_root() -> Path:
+    """The folder holding ``ontology/``, ``data/`` and ``queries/``.
+
+    An installed wheel carries them inside the package (``ipkg/embedded``); an editable install
+    or a checkout reads them from the repository, two levels above ``src/ipkg``.
+    """
+    embedded = _PACKAGE / "embedded"
+    if (embedded / "data").is_dir():
+        return embedded
+    return _PACKAGE.parent.parent
 
 
 class ConfigError(ValueError):
@@ -115,7 +128,7 @@ class Settings:
         },
     )
     queries: Path = field(
-        default_factory=lambda: ArticleSources.embedded().queries,
+        default_factory=lambda: project_root() / "queries",
         metadata={"help": "folder of saved queries (*.rq) served under /api/queries"},
     )
     public_base: str = field(

@@ -19,7 +19,6 @@ from ipkg.build.terms import map_iris, oxigraph_quads, rdflib_graph
 from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces
-from ipkg.queries.catalogue_graph import served_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -169,9 +168,9 @@ def dataset_title(settings: Settings) -> str:
     return ARTICLE_TITLE
 
 
-def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
-    """Every quad to serve: the user's files (reasoned when ``--ontology`` is given) or else the
-    article graph, and the saved-query catalogue."""
+def dataset_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """The dataset's quads: the user's files (reasoned when ``--ontology`` is given) or else the
+    article graph (the stores add the saved-query catalogue)."""
     if not settings.data:
         quads = article_quads(
             ArticleSources.embedded(),
@@ -185,9 +184,4 @@ def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
         quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
     else:
         quads = file_quads(DataSpec.parse(text) for text in settings.data)
-    return quads + served_catalogue(settings, namespaces)
-
-
-def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
-    """The store to serve, in memory, and a title for it."""
-    return store_of(served_quads(settings, namespaces)), dataset_title(settings)
+    return quads

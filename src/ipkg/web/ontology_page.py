@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request, send_file
 
-from ipkg.build.sources import project_root
+from ipkg.config import project_root
 from ipkg.linkeddata.describe import Runner, Term
 from ipkg.linkeddata.dumps import BY_KEY, dump
 from ipkg.linkeddata.labels import local_name, pick
