@@ -27,6 +27,7 @@ from ipkg.build.dataset import (
 from ipkg.build.loading import RdfInputError
 from ipkg.build.sources import ArticleSources
 from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.errors import IpkgError
 from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
 from ipkg.sparql.execution import QueryRequest, execute, run_query
@@ -53,7 +54,7 @@ EXPORT_KEYS = {
 DATA_SETTINGS = ("data", "ontology", "base", "reasoner", "cache_dir")
 
 
-class CommandError(Exception):
+class CommandError(IpkgError):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
@@ -156,7 +157,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         max_bytes=2**40,
     )
     outcome = execute(store, request)
-    if outcome.status != 200:
+    if not outcome.ok:
         raise CommandError(f"{args.file}: {outcome.body.decode()}")
     sys.stdout.buffer.write(outcome.body)
     return 0

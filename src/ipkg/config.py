@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ipkg.errors import IpkgError
 from ipkg.namespaces import CANONICAL_BASE
 
 _PACKAGE = Path(__file__).resolve().parent  # src/ipkg
@@ -30,7 +31,7 @@ def project_root() -> Path:
     return _PACKAGE.parent.parent
 
 
-class ConfigError(ValueError):
+class ConfigError(IpkgError, ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
 
 

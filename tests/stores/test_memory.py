@@ -25,7 +25,7 @@ def quad(i: int, graph: str = G) -> ox.Quad:
 
 def count(store: MemoryStore) -> int:
     outcome = store.query(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "json"), 5)
-    assert outcome.status == 200, outcome.body
+    assert outcome.ok, outcome.body
     return int(json.loads(outcome.body)["results"]["bindings"][0]["n"]["value"])
 
 

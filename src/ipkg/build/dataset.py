@@ -18,6 +18,7 @@ from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import map_iris, oxigraph_quads, rdflib_graph
 from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Settings
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import Namespaces
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ def inferred_quads(
     return quads
 
 
-class InvalidData(ValueError):
+class InvalidData(IpkgError, ValueError):
     """The data breaks its shapes or misquotes its source; the message lists every violation."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, source: Path, violations: Sequence[Violation]) -> None:
         lines = "\n".join(f"  {v}" for v in violations)

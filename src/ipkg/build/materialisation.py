@@ -29,6 +29,7 @@ from ipkg.build.reasoning import (
     reasonable_closure,
 )
 from ipkg.build.terms import rdflib_graph, to_oxigraph
+from ipkg.errors import IpkgError
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ JOINING_AXIOMS = {  # constructs whose rules join triples in ways this module do
 }
 
 
-class NotStreamable(ValueError):
+class NotStreamable(IpkgError, ValueError):
     """The ontology or data needs rules that join triples in ways streaming cannot complete."""
 
 

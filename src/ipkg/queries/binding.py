@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ipkg.errors import IpkgError
+
 if TYPE_CHECKING:
     from ipkg.queries.saved import SavedQuery
 
@@ -40,7 +42,7 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-class BindingError(ValueError):
+class BindingError(IpkgError, ValueError):
     """A parameter value that does not fit its type; the message names the parameter."""
 
     def __init__(self, name: str, reason: str) -> None:

@@ -8,14 +8,17 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.pool import PoolStats, StoreSource, WorkerPool
 
 DEFAULT_GRAPH = ""  # the key of the default graph in graph-size and replacement maps
 
 
-class StoreError(RuntimeError):
+class StoreError(IpkgError, RuntimeError):
     """The store cannot do what was asked (unreachable, refused a write); the message says why."""
+
+    kind = ErrorKind.UPSTREAM
 
 
 class PooledStore:

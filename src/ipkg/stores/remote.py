@@ -31,6 +31,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
@@ -212,23 +213,34 @@ class RemoteRunner:
             form = inspect_request(request.query).form
             outcome = self._answer(request, form, deadline)
         except RefusedQuery as exc:
-            outcome = QueryOutcome.error(exc.status, str(exc))
+            outcome = QueryOutcome.error(exc.kind, str(exc))
         except ResultTooLarge as exc:
             outcome = QueryOutcome.error(
-                400, f"{exc}; add a LIMIT or narrow the query (the cap protects the server)"
+                ErrorKind.BAD_REQUEST,
+                f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
             )
         except QueryBadFormed as exc:
-            outcome = QueryOutcome.error(400, f"SPARQL syntax error: {short(_message(exc))}")
+            outcome = QueryOutcome.error(
+                ErrorKind.BAD_REQUEST, f"SPARQL syntax error: {short(_message(exc))}"
+            )
         except TimeoutError:
             self.stats.killed_at_deadline += 1
-            return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
+            return QueryOutcome.error(
+                ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+            )
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
             if "timeout" in str(exc).lower() or "timed out" in str(exc).lower():
                 self.stats.killed_at_deadline += 1
-                return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
-            outcome = QueryOutcome.error(502, f"the remote store failed: {short(_message(exc))}")
+                return QueryOutcome.error(
+                    ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+                )
+            outcome = QueryOutcome.error(
+                ErrorKind.UPSTREAM, f"the remote store failed: {short(_message(exc))}"
+            )
         except (ValueError, SyntaxError) as exc:
-            outcome = QueryOutcome.error(502, f"unreadable answer from the remote store: {exc}")
+            outcome = QueryOutcome.error(
+                ErrorKind.UPSTREAM, f"unreadable answer from the remote store: {exc}"
+            )
         self.stats.completed += 1
         return outcome
 
@@ -257,7 +269,7 @@ class RemoteRunner:
         truncated = response.headers.get("X-SPARQL-MaxRows")
         if truncated:
             return QueryOutcome.error(
-                502,
+                ErrorKind.UPSTREAM,
                 f"the remote store cut the result at {truncated} rows (its ResultSetMaxRows); "
                 "add a LIMIT or narrow the query",
             )
@@ -265,18 +277,18 @@ class RemoteRunner:
         if is_graph:
             triples = triples_of(body)
             data, count = write_graph(fmt, triples, request.max_rows, request.max_bytes)
-            return QueryOutcome(200, data, fmt.content_type, count)
+            return QueryOutcome(data, fmt.content_type, count)
         document = json.loads(body)
         if "boolean" in document:
             value = document["boolean"] in (True, 1, "1", "true")
-            return QueryOutcome(200, write_boolean(fmt, value), fmt.content_type, 1)
+            return QueryOutcome(write_boolean(fmt, value), fmt.content_type, 1)
         variables = document["head"].get("vars", [])
         rows = (
             [term_of(b[v]) if v in b else None for v in variables]
             for b in document["results"]["bindings"]
         )
         data, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
-        return QueryOutcome(200, data, fmt.content_type, count)
+        return QueryOutcome(data, fmt.content_type, count)
 
     def _dataset(self, request: QueryRequest) -> dict[str, Sequence[str]]:
         if request.default_graphs is not None or request.named_graphs is not None:
@@ -330,7 +342,7 @@ class RemoteStore:
         outcome = self.pool.run(
             QueryRequest(query, "json", union_default_graph=False), self.timeout
         )
-        if outcome.status != 200:
+        if not outcome.ok:
             raise StoreError(f"{self.endpoint.query_url}: {outcome.body.decode()}")
         return json.loads(outcome.body)["results"]["bindings"]
 

@@ -22,6 +22,7 @@ from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import rdflib_graph
 from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Settings
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import Namespaces
 from ipkg.sparql.inspection import _TOKENS
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
@@ -60,14 +61,13 @@ def shapes_as_stored(shapes: rdflib.Graph) -> rdflib.Graph:
     return adjusted
 
 
-class WriteRefused(Exception):
-    """A write the service will not make; ``status`` is the HTTP status to answer with."""
+class WriteRefused(IpkgError):
+    """A write the service will not make; ``kind`` says why."""
 
-    def __init__(self, status: int, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(self, kind: ErrorKind, message: str, violations: Sequence[Violation] = ()) -> None:
         if violations:
             message += "\n" + "\n".join(f"  {v}" for v in violations)
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, kind)
         self.violations = list(violations)
 
 
@@ -94,7 +94,8 @@ class Dataset:
         """The graph a write aimed at ``key`` changes; refuses read-only graphs."""
         if key in self.derived_graphs:
             raise WriteRefused(
-                403, f"<{key}> is the ontology or its inferences; write the data graphs"
+                ErrorKind.FORBIDDEN,
+                f"<{key}> is the ontology or its inferences; write the data graphs",
             )
         if not self.is_article:
             return key
@@ -102,7 +103,8 @@ class Dataset:
         if key in (DEFAULT_GRAPH, asserted):
             return DEFAULT_GRAPH
         raise WriteRefused(
-            403, f"only the asserted facts are writable (<{asserted}> or the default graph)"
+            ErrorKind.FORBIDDEN,
+            f"only the asserted facts are writable (<{asserted}> or the default graph)",
         )
 
 
@@ -125,7 +127,7 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
             word = text.upper()
             if word in ("USING", "WITH"):
                 raise WriteRefused(
-                    400,
+                    ErrorKind.BAD_REQUEST,
                     f"the update has its own {word} clause and the request also names "
                     "using-graph-uri/using-named-graph-uri: send one or the other",
                 )
@@ -160,7 +162,7 @@ def _article_graphs(
     others = sorted(key for key in changed if key != DEFAULT_GRAPH)
     if others:
         raise WriteRefused(
-            403,
+            ErrorKind.FORBIDDEN,
             f"only the asserted facts are writable; the write changed <{others[0]}>",
         )
     if not changed:
@@ -179,7 +181,9 @@ def _article_graphs(
         sources.article.read_text(encoding="utf-8"),
     )
     if violations:
-        raise WriteRefused(422, "the write breaks the shapes; nothing was changed", violations)
+        raise WriteRefused(
+            ErrorKind.INVALID, "the write breaks the shapes; nothing was changed", violations
+        )
     graphs: dict[str, list[ox.Quad]] = {asserted_iri: asserted}
     if dataset.settings.reasoner != "none":
         graphs[ns.graph("inferred")] = inferred_quads(
@@ -197,7 +201,8 @@ def _reasoned_file_graphs(
     derived = [key for key in changed if key in dataset.derived_graphs]
     if derived:
         raise WriteRefused(
-            403, f"<{derived[0]}> is the ontology or its inferences; write the data graphs"
+            ErrorKind.FORBIDDEN,
+            f"<{derived[0]}> is the ontology or its inferences; write the data graphs",
         )
     if not changed or dataset.settings.reasoner == "none":
         return changed

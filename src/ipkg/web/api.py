@@ -29,7 +29,7 @@ from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
-from ipkg.web.errors import text_error
+from ipkg.web.errors import status_of, text_error
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
@@ -190,8 +190,8 @@ def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryO
     outcome = service.pool.run(
         _job(query, format_key, bindings), service.settings.query_timeout, time.monotonic()
     )
-    if outcome.status != 200:
-        raise ApiError(outcome.status, outcome.body.decode("utf-8", "replace"))
+    if not outcome.ok:
+        raise ApiError(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
     return outcome
 
 

@@ -8,7 +8,26 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from ipkg.errors import ErrorKind
+
 log = logging.getLogger(__name__)
+
+# The one place an error kind of the core becomes an HTTP status.
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.TIMEOUT: 503,
+    ErrorKind.UPSTREAM: 502,
+}
+
+
+def status_of(kind: ErrorKind | None) -> int:
+    """The HTTP status for an error kind; None (no error) is 200."""
+    return 200 if kind is None else STATUS_OF_KIND[kind]
 
 
 def text_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

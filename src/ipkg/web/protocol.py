@@ -15,7 +15,7 @@ from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
-from ipkg.web.errors import text_error
+from ipkg.web.errors import status_of, text_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
@@ -194,7 +194,9 @@ def answer_query(operation: Operation, started: float) -> Response:
     fmt = _chosen_format(kind_of_form(inspection.form), request)
     job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
     outcome = state().pool.run(job, settings.query_timeout, started)
-    response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
+    response = Response(
+        outcome.body, status=status_of(outcome.failure), content_type=outcome.content_type
+    )
     response.headers["X-Result-Count"] = str(outcome.rows)
     return response
 
@@ -216,7 +218,7 @@ def sparql() -> Response:
     except ProtocolError as exc:
         return text_error(exc.status, str(exc))
     except RefusedQuery as exc:
-        return text_error(exc.status, str(exc))
+        return text_error(status_of(exc.kind), str(exc))
 
 
 def _protocol_headers(response: Response) -> Response:

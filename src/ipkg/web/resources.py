@@ -29,6 +29,7 @@ from ipkg.linkeddata.labels import local_name, preferred_languages
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.errors import status_of
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -70,8 +71,9 @@ def pool_runner(max_rows: int | None = None) -> Runner:
             max_bytes=service.settings.max_result_bytes,
         )
         outcome = service.pool.run(job, service.settings.query_timeout)
-        if outcome.status != 200:
-            raise LookupFailed(503 if outcome.status >= 500 else 500, outcome.body.decode())
+        if not outcome.ok:
+            failed_here = status_of(outcome.failure) >= 500
+            raise LookupFailed(503 if failed_here else 500, outcome.body.decode())
         return rows_from_json(outcome.body)
 
     return run
