@@ -16,29 +16,21 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, RDFS, SKOS, Namespaces
+from ipkg.sparql.results_json import term_from_json
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, OxTerm]
 Runner = Callable[[str, Mapping[str, OxTerm]], list[Row]]
 """Runs a SELECT with some variables bound in advance; answers its rows."""
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = RDF + "type"
 RDFS_LABEL = RDFS + "label"
 SKOS_DEFINITION = SKOS + "definition"
 MAX_LINKS = 2000
-PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+PREFIXES = "".join(
+    f"PREFIX {name}: <{COMMON_PREFIXES[name]}>\n"
+    for name in ("rdf", "rdfs", "skos", "prov", "oa", "time", "dcterms")
+)
 
 
 def prefixes(ns: Namespaces) -> str:
@@ -60,20 +52,6 @@ def store_runner(store: ox.Store) -> Runner:
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
     return run
-
-
-def term_from_json(binding: Mapping[str, str]) -> OxTerm:
-    """A term of a SPARQL JSON result binding."""
-    kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    if "datatype" in binding:
-        return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
-    return ox.Literal(value)
 
 
 def rows_from_json(body: bytes) -> list[Row]:

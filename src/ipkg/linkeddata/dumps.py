@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
-from ipkg.namespaces import COMMON_PREFIXES, Namespaces
+from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, Namespaces
 from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 EXTRA_PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
     "time": "http://www.w3.org/2006/time#",

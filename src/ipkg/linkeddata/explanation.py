@@ -20,11 +20,8 @@ from ipkg.linkeddata.describe import (
     sentence_order,
 )
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import OWL, RDF_TYPE, RDFS, Namespaces
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 MAX_DERIVATIONS = 6
 MAX_DEPTH = 2
 
@@ -214,7 +211,7 @@ class _Explainer:
         self.run = run
         self.ns = ns
         self.languages = languages
-        self.head = prefixes(ns) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+        self.head = prefixes(ns) + f"PREFIX owl: <{OWL}>\n"
         self.labels: dict[str, str] = {}
         self.facts: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Sentence, ...]]] = {}
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ipkg.errors import IpkgError
+from ipkg.namespaces import XSD
 
 if TYPE_CHECKING:
     from ipkg.queries.saved import SavedQuery
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAMETER_TYPES = ("iri", "string", "langstring", "integer", "decimal", "date")
 DEFAULT_LANGUAGE = "en"
 MAX_VALUE_LENGTH = 500

@@ -32,10 +32,12 @@ from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from ipkg.errors import ErrorKind
+from ipkg.namespaces import XSD
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
 from ipkg.sparql.pool import PoolStats
+from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 
@@ -90,7 +92,7 @@ def _bnode(label: str) -> ox.BlankNode:
 
 
 PAGE_ROWS = 1000  # rows per page when a graph is read in pages (below any store's row cap)
-XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+XSD_DURATION = XSD + "duration"
 _MONTH_COUNT = re.compile(r"-?\d+")
 _DURATION_AS_MONTHS = re.compile(r'"(-?\d+)"\^\^<' + re.escape(XSD_DURATION) + ">")
 
@@ -105,20 +107,14 @@ def duration_of_months(count: str) -> str:
 
 
 def term_of(binding: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A SPARQL JSON results term (1.0 or 1.1 style) as a pyoxigraph term."""
+    """A SPARQL JSON results term (1.0 or 1.1 style) as a pyoxigraph term, with the remote
+    store's blank-node labels made valid and its month counts written as durations again."""
     kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
     if kind == "bnode":
         return _bnode(value)
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    if "datatype" in binding:
-        datatype = binding["datatype"]
-        if datatype == XSD_DURATION and _MONTH_COUNT.fullmatch(value):
-            value = duration_of_months(value)
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
+    if binding.get("datatype") == XSD_DURATION and _MONTH_COUNT.fullmatch(value):
+        return term_from_json({**binding, "value": duration_of_months(value)})
+    return term_from_json(binding)
 
 
 def triples_of(body: bytes) -> list[ox.Triple]:

@@ -23,7 +23,7 @@ from ipkg.build.terms import rdflib_graph
 from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Settings
 from ipkg.errors import ErrorKind, IpkgError
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import SH, XSD, Namespaces
 from ipkg.sparql.inspection import _TOKENS
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
 
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 Change = Callable[[ox.Store], None]
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SH = "http://www.w3.org/ns/shacl#"
 # Oxigraph stores every integer-derived datatype as xsd:integer; these bounds keep their meaning.
 STORED_AS_INTEGER = {
     "nonNegativeInteger": ("minInclusive", 0),

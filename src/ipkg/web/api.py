@@ -26,16 +26,15 @@ from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
 from ipkg.sparql.inspection import inspect_request
-from ipkg.sparql.negotiation import choose
+from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
-from ipkg.web.errors import status_of, text_error
+from ipkg.web.errors import negotiate_or_406, status_of, text_error
+from ipkg.web.pages import API_EXTENSION_KEY, HTML
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
 
-EXTENSION_KEY = "ipkg.api"
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
 CATALOGUE_JSON = ResultFormat("catalogue", "application/json", frozenset(), "json")
 API_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -126,7 +125,7 @@ class ApiState:
 
 def api_state() -> ApiState:
     """The API state of the app handling the current request."""
-    return current_app.extensions[EXTENSION_KEY]
+    return current_app.extensions[API_EXTENSION_KEY]
 
 
 # Reading the request -----------------------------------------------------------------------
@@ -152,11 +151,7 @@ def _format(query: SavedQuery, extension: str | None) -> ResultFormat:
                 return candidate
         offered = ", ".join("." + c.extension for c in candidates)
         raise ApiError(404, f"'{query.name}' has no .{extension} form (available: {offered})")
-    chosen = choose(request.headers.get("Accept"), candidates)
-    if chosen is None:
-        offered = ", ".join(c.media_type for c in candidates)
-        raise ApiError(406, f"the Accept header allows none of: {offered}")
-    return chosen
+    return negotiate_or_406(candidates, "the Accept header allows none of: {offered}")
 
 
 def _page(query: SavedQuery, given: dict[str, list[str]]) -> int:
@@ -195,25 +190,12 @@ def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryO
     return outcome
 
 
-def _term(value: dict[str, str]) -> Term:
-    kind = value.get("type")
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    if "datatype" in value:
-        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-    return ox.Literal(value["value"])
-
-
 def solutions_of(body: bytes) -> Solutions:
     """The rows of a SPARQL JSON result, as terms."""
     document = json.loads(body)
     variables = tuple(document["head"]["vars"])
     rows = tuple(
-        tuple(_term(b[v]) if v in b else None for v in variables)
+        tuple(term_from_json(b[v]) if v in b else None for v in variables)
         for b in document["results"]["bindings"]
     )
     return Solutions(variables, rows)
@@ -453,9 +435,9 @@ def catalogue(extension: str | None = None) -> Response:
     if extension not in (None, "json", "html"):
         return text_error(404, f"the catalogue has no .{extension} form (available: .json, .html)")
     if extension is None:
-        chosen = choose(request.headers.get("Accept"), [CATALOGUE_JSON, HTML])
-        if chosen is None:
-            return text_error(406, "the catalogue is available as application/json or text/html")
+        chosen = negotiate_or_406(
+            [CATALOGUE_JSON, HTML], "the catalogue is available as application/json or text/html"
+        )
         extension = "html" if chosen is HTML else "json"
     queries = api_state().catalogue.queries
     if extension == "html":
@@ -498,7 +480,7 @@ def _api_headers(response: Response) -> Response:
 def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
     api = ApiState(read_catalogue(service.settings.queries), service.data_version)
-    app.extensions[EXTENSION_KEY] = api
+    app.extensions[API_EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",
         "Saved-query calls answered from the cache.",

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template
 from ipkg.build.sources import ArticleSources
 from ipkg.linkeddata.describe import Runner, Sentence, prefixes, sentence_of, sentence_order
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.web.resources import languages, pool_runner
+from ipkg.web.pages import languages, pool_runner
 from ipkg.web.state import state
 
 blueprint = Blueprint("article", __name__)

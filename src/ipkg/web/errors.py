@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ipkg.errors import ErrorKind
+from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.negotiation import choose
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,20 @@ def text_error(status: int, message: str, headers: dict[str, str] | None = None)
     return response
 
 
+class NotAcceptable(Exception):
+    """No format the client accepts is on offer; the message lists those that are (406)."""
+
+
+def negotiate_or_406(candidates: list[ResultFormat], message: str) -> ResultFormat:
+    """The candidate the request's ``Accept`` header prefers; else raises
+    :class:`NotAcceptable` with ``message``, its ``{offered}`` replaced by the media types."""
+    chosen = choose(request.headers.get("Accept"), candidates)
+    if chosen is None:
+        offered = ", ".join(c.media_type for c in candidates)
+        raise NotAcceptable(message.replace("{offered}", offered))
+    return chosen
+
+
 def _http_error(exc: HTTPException) -> Response:
     message = exc.description or exc.name
     response = text_error(exc.code or 500, f"{exc.name}: {message}")
@@ -56,4 +72,5 @@ def _unexpected(exc: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     """Installs the plain-text handlers on the app."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NotAcceptable, lambda exc: text_error(406, str(exc)))
     app.register_error_handler(Exception, _unexpected)

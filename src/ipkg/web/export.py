@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from ipkg.linkeddata.describe import Runner
 from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
-from ipkg.web.resources import pool_runner
+from ipkg.web.pages import pool_runner
 from ipkg.web.state import state
 
 blueprint = Blueprint("export", __name__)

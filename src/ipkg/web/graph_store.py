@@ -15,7 +15,6 @@ from ipkg.build.loading import RdfInputError, parse_bytes
 from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import GRAPH, formats_for
-from ipkg.sparql.negotiation import choose
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
@@ -27,7 +26,7 @@ from ipkg.stores.updates import (
     sparql_update,
     with_using,
 )
-from ipkg.web.errors import status_of, text_error
+from ipkg.web.errors import negotiate_or_406, status_of, text_error
 from ipkg.web.state import ServiceState, state
 
 log = logging.getLogger(__name__)
@@ -139,10 +138,7 @@ def _read_graph(service: ServiceState, target: str) -> Response:
         target = service.namespaces.graph("asserted")
     if target != DEFAULT_GRAPH and target not in service.graph_sizes:
         return text_error(404, f"no graph <{target}> in this dataset")
-    fmt = choose(request.headers.get("Accept"), formats_for(GRAPH))
-    if fmt is None:
-        offered = ", ".join(f.media_type for f in formats_for(GRAPH))
-        return text_error(406, f"a graph can be sent as: {offered}")
+    fmt = negotiate_or_406(formats_for(GRAPH), "a graph can be sent as: {offered}")
     pattern = "?s ?p ?o" if target == DEFAULT_GRAPH else f"GRAPH <{target}> {{ ?s ?p ?o }}"
     job = QueryRequest(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}",

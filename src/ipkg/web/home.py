@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from ipkg.web.api import api_state, site_root
+from ipkg.web.pages import catalogue, site
 from ipkg.web.state import state
 
 blueprint = Blueprint("home", __name__)
@@ -28,9 +28,9 @@ def home() -> Response:
     page = render_template(
         "home.html",
         service=service,
-        queries=api_state().catalogue.queries,
+        queries=catalogue().queries,
         base=service.namespaces.base,
-        site=site_root(),
+        site=site(),
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,
     )

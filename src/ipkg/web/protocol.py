@@ -14,8 +14,7 @@ from flask.blueprints import BlueprintSetupState
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
-from ipkg.sparql.negotiation import choose
-from ipkg.web.errors import status_of, text_error
+from ipkg.web.errors import negotiate_or_406, status_of, text_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
@@ -168,15 +167,11 @@ def _chosen_format(kind: str, req: Request):
                 406, f"format={override} cannot carry this {kind} result (available: {names})"
             )
         return chosen
-    chosen = choose(req.headers.get("Accept"), formats_for(kind))
-    if chosen is None:
-        offered = ", ".join(f.media_type for f in formats_for(kind))
-        raise ProtocolError(
-            406,
-            f"none of the Accept header's media types can carry this "
-            f"{kind} result; available: {offered}",
-        )
-    return chosen
+    return negotiate_or_406(
+        formats_for(kind),
+        f"none of the Accept header's media types can carry this {kind} result; "
+        "available: {offered}",
+    )
 
 
 def answer_query(operation: Operation, started: float) -> Response:

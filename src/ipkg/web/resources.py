@@ -16,84 +16,39 @@ URL patterns (Cool URIs, the 303 pattern with one document per format):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from ipkg.linkeddata.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
+from ipkg.linkeddata.describe import OxTerm, Runner, describe, prefixes
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
-from ipkg.linkeddata.labels import local_name, preferred_languages
-from ipkg.sparql.execution import QueryRequest
+from ipkg.linkeddata.labels import local_name
+from ipkg.namespaces import RDF_TYPE
 from ipkg.sparql.formats import ResultFormat
-from ipkg.sparql.negotiation import choose
-from ipkg.web.errors import status_of
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import (
+    HTML,
+    PAGE_CHOICES,
+    RDF_CHOICES,
+    RESOURCE_406,
+    LookupFailed,
+    languages,
+    link_header,
+    pool_runner,
+    site,
+)
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
 
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
-RDF_CHOICES = [
-    ResultFormat(f.key, f.media_type, frozenset(), f.extension)
-    for f in (BY_KEY["turtle"], BY_KEY["jsonld"], BY_KEY["ntriples"], BY_KEY["rdfxml"])
-]
-PAGE_CHOICES = [HTML, *RDF_CHOICES]
 DOCUMENT_EXTENSIONS = {f.extension: BY_KEY[f.key] for f in RDF_CHOICES}
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SAFE_PATH = "/:@!$&'()*+,;=-._~"
-
-
-class LookupFailed(Exception):
-    """A query behind a page did not complete (deadline, busy workers)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers every page of this package uses
-
-
-def pool_runner(max_rows: int | None = None) -> Runner:
-    """A runner that sends each query to the query workers, with the service's deadline (and
-    its row cap unless ``max_rows`` is given)."""
-    service = state()
-
-    def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
-        job = QueryRequest(
-            query=query,
-            format_key="json",
-            substitutions={name: str(term) for name, term in bindings.items()},
-            max_rows=max_rows or service.settings.max_rows,
-            max_bytes=service.settings.max_result_bytes,
-        )
-        outcome = service.pool.run(job, service.settings.query_timeout)
-        if not outcome.ok:
-            failed_here = status_of(outcome.failure) >= 500
-            raise LookupFailed(503 if failed_here else 500, outcome.body.decode())
-        return rows_from_json(outcome.body)
-
-    return run
-
-
-def languages() -> tuple[str, ...]:
-    """The label languages the reader asked for, best first, then English."""
-    return preferred_languages(request.headers.get("Accept-Language"))
-
-
-def site(path: str = "") -> str:
-    """The URL of a page of this service: under ``--public-base`` if set, else root-relative."""
-    base = state().settings.public_base
-    return (base or "/") + path.lstrip("/")
-
-
-def absolute(path: str = "") -> str:
-    """The absolute URL of a page of this service (for RDF and headers)."""
-    base = state().settings.public_base or request.url_root
-    return base + path.lstrip("/")
 
 
 def href(iri: str) -> str | None:
@@ -159,21 +114,10 @@ def not_found(iri: str, run: Runner | None = None) -> Response:
     return Response(html, 404, content_type="text/html; charset=utf-8")
 
 
-def not_acceptable(offered: list[ResultFormat]) -> Response:
-    types = ", ".join(f.media_type for f in offered)
-    return Response(
-        f"Not Acceptable: this resource is available as {types}\n", 406, mimetype="text/plain"
-    )
-
-
 def alternates(path: str) -> list[tuple[str, str]]:
     """(URL, media type) of each document about the resource at ``/doc/<path>``."""
     doc = site("doc/" + path)
     return [(doc, "text/html")] + [(f"{doc}.{f.extension}", f.media_type) for f in RDF_CHOICES]
-
-
-def link_header(links: list[tuple[str, str]]) -> str:
-    return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in links)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,9 +134,7 @@ def identifier(path: str) -> Response:
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
-    fmt = choose(request.headers.get("Accept"), PAGE_CHOICES)
-    if fmt is None:
-        return not_acceptable(PAGE_CHOICES)
+    fmt = negotiate_or_406(PAGE_CHOICES, RESOURCE_406)
     if fmt is HTML:
         target = site("doc/" + path)
         sentence = sentence_anchor(path)
@@ -244,13 +186,13 @@ def document(path: str) -> Response:
     elif stem and ext == "html":
         path, chosen, negotiated = stem, HTML, False
     else:
-        chosen, negotiated = choose(request.headers.get("Accept"), PAGE_CHOICES), True
+        chosen, negotiated = None, True
     run = pool_runner()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
-    if chosen is None:
-        return not_acceptable(PAGE_CHOICES)
+    if chosen is None:  # negotiated only once the resource is known to exist (404 before 406)
+        chosen = negotiate_or_406(PAGE_CHOICES, RESOURCE_406)
     if chosen is HTML:
         response = resource_page(run, iri, path)
     else:
@@ -402,9 +344,7 @@ def graph(name: str) -> Response:
             for f in BY_EXTENSION.values()
         ],
     ]
-    fmt = choose(request.headers.get("Accept"), choices)
-    if fmt is None:
-        return not_acceptable(choices)
+    fmt = negotiate_or_406(choices, RESOURCE_406)
     target = site("export/") + "#" + name if fmt is HTML else site(f"export/{name}.{fmt.extension}")
     response = redirect(target, 303)
     response.vary.add("Accept")
