@@ -78,6 +78,21 @@ def test_flask_and_werkzeug_are_imported_only_in_web():
     assert not outside, "HTTP libraries outside web/:\n" + "\n".join(outside)
 
 
+def test_blueprints_do_not_import_each_other():
+    """Shared page helpers live in web/pages.py; a blueprint module imports no other one.
+    (The SPARQL endpoint hands updates to the Graph Store module, the one edge left.)"""
+    web = {name: path for name, path in modules().items() if stage_of(name) == "web"}
+    blueprints = {name for name, path in web.items() if "Blueprint(" in path.read_text()}
+    allowed = {("ipkg.web.protocol", "ipkg.web.graph_store")}
+    crossing = sorted(
+        f"{name} imports {imported}"
+        for name in blueprints
+        for imported in imported_modules(web[name], name)
+        if imported in blueprints - {name} and (name, imported) not in allowed
+    )
+    assert not crossing, "blueprints importing blueprints:\n" + "\n".join(crossing)
+
+
 def test_the_package_top_holds_at_most_twelve_modules():
     top = sorted(p.name for p in SOURCE.glob("*.py"))
     assert len(top) <= 12, f"{len(top)} modules directly in src/ipkg: {top}"
