@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers on 127.0.0.1 (see ``servers.py``) and the test data paths."""
+"""Shared fixtures: real servers on 127.0.0.1 (``support/servers.py``) and the test data paths."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 TESTS = Path(__file__).resolve().parent
 W3C = TESTS / "w3c"

@@ -19,7 +19,7 @@ import requests
 
 from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import DiskStore
-from servers import start_server
+from support.servers import start_server
 
 G = "http://example.org/g"
 TESTS = Path(__file__).resolve().parent.parent

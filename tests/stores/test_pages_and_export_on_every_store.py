@@ -12,7 +12,7 @@ import requests
 from rdflib import Graph
 from rdflib.compare import to_isomorphic
 
-from servers import RunningServer
+from support.servers import RunningServer
 
 STORES = ("disk", "remote")
 GRAPHS = ("ontology", "asserted", "inferred", "complete")

@@ -15,8 +15,8 @@ from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import RemoteStore
 from ipkg.stores.remote import Endpoint
-from servers import RunningServer
-from virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
+from support.servers import RunningServer
+from support.virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
 
 TESTS = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from ipkg.build.sources import ArticleSources
-from servers import RunningServer
+from support.servers import RunningServer
 
 QUERY_NAMES = sorted(p.stem for p in ArticleSources.embedded().queries.glob("*.rq"))
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ipkg.web
-from servers import RunningServer
+from support.servers import RunningServer
 
 DEADLINE = 10.0  # the default --query-timeout the article server runs with
 FUZZ = settings(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 TOKEN = "s3cret-write-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import chromium, require_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ipkg.build.sources import ArticleSources
-from servers import RunningServer
+from support.browser import chromium, require_chromium
+from support.servers import RunningServer
 
 pytestmark = pytest.mark.skipif(
     not (ArticleSources.embedded().queries / "talent-growth.rq").exists(),

@@ -19,7 +19,7 @@ import pytest
 import rdflib
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 DEADLINE = 2.0
 BOUND = DEADLINE + 1.0  # every hostile query must be answered within this

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 
 from ipkg.build.sources import ArticleSources
 from ipkg.queries.binding import IRI_PATTERN
-from servers import RunningServer
+from support.servers import RunningServer
 
 # A URL longer than gunicorn reads (8 KiB request line) is refused with 414 before ipkg sees
 # it: for schemathesis that is a rejection of too-long data like 400.

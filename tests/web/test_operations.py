@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, descendants, start_server
+from support.servers import RunningServer, descendants, start_server
 
 TRIPLE = "<http://x/s{n}> <http://x/p> <http://x/o{n}> .\n"
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"

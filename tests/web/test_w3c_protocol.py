@@ -25,7 +25,7 @@ import requests
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, VOID
 
-from servers import RunningServer
+from support.servers import RunningServer
 
 W3C = Path(__file__).resolve().parent.parent / "w3c"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
