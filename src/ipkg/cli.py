@@ -26,7 +26,7 @@ from ipkg.build.dataset import (
 )
 from ipkg.build.loading import RdfInputError
 from ipkg.build.sources import ArticleSources
-from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.config import ConfigError, Reasoner, Settings, StoreKind, add_arguments, settings_from
 from ipkg.errors import IpkgError
 from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
@@ -67,7 +67,7 @@ def _sources(args: argparse.Namespace) -> ArticleSources:
 def _article_quads(
     settings: Settings,
     sources: ArticleSources,
-    reasoner: str | None = None,
+    reasoner: Reasoner | None = None,
     use_cache: bool = True,
 ) -> list[ox.Quad]:
     cache = InferenceCache(settings.cache_dir) if use_cache else None
@@ -77,7 +77,7 @@ def _article_quads(
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     sources = _sources(args)
     ns = Namespaces(settings.base)
-    quads = _article_quads(settings, sources, reasoner="none")
+    quads = _article_quads(settings, sources, reasoner=Reasoner.NONE)
     ontology = [q for q in quads if q.graph_name.value == ns.graph("ontology")]
     asserted = [q for q in quads if q.graph_name.value == ns.graph("asserted")]
     check_article(sources, ontology, asserted, cache=None)
@@ -186,7 +186,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.store.startswith("sparql+"):
+    if settings.store_spec.kind is not StoreKind.REMOTE:
         raise CommandError("push needs --store sparql+http://host:port/path (a remote store)")
     started = time.perf_counter()
     namespaces = Namespaces(settings.base)
@@ -204,7 +204,7 @@ def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.store.startswith("disk:"):
+    if settings.store_spec.kind is not StoreKind.DISK:
         raise CommandError("build needs --store disk:PATH (a persistent store)")
     started = time.perf_counter()
     store, _title = opened_store(settings, Namespaces(settings.base))

@@ -17,7 +17,7 @@ from ipkg.build.reasoning import inferred_by
 from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import map_iris, oxigraph_quads, rdflib_graph
 from ipkg.build.validation import Violation, article_violations
-from ipkg.config import Settings
+from ipkg.config import Reasoner, Settings
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import Namespaces
 
@@ -35,7 +35,7 @@ def inferred_quads(
     graph: str,
     key: str,
     cache: InferenceCache | None,
-    reasoner: str = "owlrl",
+    reasoner: Reasoner = Reasoner.OWLRL,
 ) -> list[ox.Quad]:
     """What OWL-RL derives (with owlrl or reasonable), from the cache when this exact input
     was reasoned before."""
@@ -45,7 +45,7 @@ def inferred_quads(
         log.info("inferences read from cache (%d triples)", len(cached))
         return [ox.Quad(t.subject, t.predicate, t.object, name) for t in cached]
     started = time.perf_counter()
-    if reasoner == "reasonable":
+    if reasoner == Reasoner.REASONABLE:
         triples = fast_inferred([q.triple for q in ontology], [q.triple for q in asserted])
         quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
     else:
@@ -98,7 +98,7 @@ def check_article(
 def article_quads(
     sources: ArticleSources,
     namespaces: Namespaces,
-    reasoner: str = "owlrl",
+    reasoner: Reasoner = Reasoner.OWLRL,
     cache: InferenceCache | None = None,
     validate: bool = False,
 ) -> list[ox.Quad]:
@@ -108,7 +108,7 @@ def article_quads(
     asserted = article_graph_quads(sources.facts, namespaces.graph("asserted"), namespaces)
     if validate:
         check_article(sources, ontology, asserted, cache)
-    if reasoner == "none":
+    if reasoner == Reasoner.NONE:
         return ontology + asserted
     key = cache_key(
         (read_input(p) for p in sources.inputs()), base=namespaces.base, reasoner=reasoner
@@ -136,7 +136,7 @@ def reasoned_files(
     'none') what OWL-RL derives from both, cached by the content of every input."""
     data = file_quads(specs)
     schema = article_graph_quads(ontology, namespaces.graph("ontology"), namespaces)
-    if settings.reasoner == "none":
+    if settings.reasoner == Reasoner.NONE:
         return schema + data
     contents = (read_input(p) for p in (ontology, *(spec.path for spec in specs)))
     key = cache_key(contents, base=namespaces.base, reasoner=settings.reasoner)

@@ -86,6 +86,11 @@ class Store(Protocol):
         """Every quad of the dataset (the starting point of a write)."""
         ...
 
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """The quads of the named graph ``graph`` read whole (None: every named graph, and
+        the default graph's triples that are in none), never cut at a row cap."""
+        ...
+
     def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
         """Replaces each graph named in ``graphs`` ('' is the default graph) by its quads, all
         or nothing; an empty sequence removes the graph. Queries after it see the new data."""
@@ -101,6 +106,16 @@ class Store(Protocol):
 def graph_key(term: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
     """The key of a quad's graph in size and replacement maps."""
     return DEFAULT_GRAPH if isinstance(term, ox.DefaultGraph) else term.value
+
+
+def whole_graph(store: ox.Store, graph: str | None) -> list[ox.Quad]:
+    """:meth:`Store.graph_quads` of a pyoxigraph store."""
+    if graph is not None:
+        return list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    named = [q for q in store if not isinstance(q.graph_name, ox.DefaultGraph)]
+    in_named = {q.triple for q in named}
+    default = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    return named + [q for q in default if q.triple not in in_named]
 
 
 def graph_term(key: str) -> ox.NamedNode | ox.DefaultGraph:

@@ -30,6 +30,7 @@ from ipkg.stores.base import (
     StoreError,
     distinct_triples,
     replacement_update,
+    whole_graph,
 )
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,13 @@ class DiskStore(PooledStore):
         store = self.reader()
         try:
             return list(store)
+        finally:
+            del store
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        store = self.reader()
+        try:
+            return whole_graph(store, graph)
         finally:
             del store
 

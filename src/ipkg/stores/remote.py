@@ -442,6 +442,10 @@ class RemoteStore:
             quads += [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
         return quads
 
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """Through the Graph Store Protocol: the row cap of queries would cut a large graph."""
+        return [q for q in self.quads() if graph in (None, q.graph_name.value)]
+
     def _graph_triples(self, graph: str) -> list[ox.Triple]:
         response = self._send(
             "GET",

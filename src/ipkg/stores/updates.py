@@ -21,7 +21,7 @@ from ipkg.build.loading import read_quads
 from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import rdflib_graph
 from ipkg.build.validation import Violation, article_violations
-from ipkg.config import Settings
+from ipkg.config import Reasoner, Settings
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import SH, XSD, Namespaces
 from ipkg.sparql.inspection import _TOKENS
@@ -183,7 +183,7 @@ def _article_graphs(
             ErrorKind.INVALID, "the write breaks the shapes; nothing was changed", violations
         )
     graphs: dict[str, list[ox.Quad]] = {asserted_iri: asserted}
-    if dataset.settings.reasoner != "none":
+    if dataset.settings.reasoner != Reasoner.NONE:
         graphs[ns.graph("inferred")] = inferred_quads(
             ontology, asserted, ns.graph("inferred"), "", None, dataset.settings.reasoner
         )
@@ -202,7 +202,7 @@ def _reasoned_file_graphs(
             ErrorKind.FORBIDDEN,
             f"<{derived[0]}> is the ontology or its inferences; write the data graphs",
         )
-    if not changed or dataset.settings.reasoner == "none":
+    if not changed or dataset.settings.reasoner == Reasoner.NONE:
         return changed
     ontology_iri, inferred_iri = dataset.derived_graphs
     ontology = [q for q in after if graph_key(q.graph_name) == ontology_iri]
