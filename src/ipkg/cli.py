@@ -67,11 +67,14 @@ def _sources(args: argparse.Namespace) -> ArticleSources:
 def _article_quads(
     settings: Settings,
     sources: ArticleSources,
+    *,
     reasoner: Reasoner | None = None,
     use_cache: bool = True,
 ) -> list[ox.Quad]:
     cache = InferenceCache(settings.cache_dir) if use_cache else None
-    return article_quads(sources, Namespaces(settings.base), reasoner or settings.reasoner, cache)
+    return article_quads(
+        sources, Namespaces(settings.base), reasoner=reasoner or settings.reasoner, cache=cache
+    )
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
@@ -110,7 +113,7 @@ def _read_query(source: str) -> str:
         raise CommandError(f"{source}: not UTF-8 text") from None
 
 
-def _table(store: ox.Store, text: str, has_from: bool) -> str:
+def _table(store: ox.Store, text: str, *, has_from: bool) -> str:
     result = run_query(store, QueryRequest(text, "json", union_default_graph=not has_from))
     if isinstance(result, ox.QueryBoolean):
         return "true" if bool(result) else "false"
@@ -143,7 +146,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     store, _title = served_store(settings, Namespaces(settings.base))
     if args.format == "table":
         try:
-            print(_table(store, text, inspection.has_dataset_clause))
+            print(_table(store, text, has_from=inspection.has_dataset_clause))
         except SyntaxError as exc:
             raise CommandError(f"{args.file}: SPARQL syntax error: {exc}") from None
         return 0

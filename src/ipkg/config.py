@@ -243,7 +243,7 @@ def _converter(kind: Any) -> Callable[[str], Any]:
     return str
 
 
-def _env_value(name: str, kind: Any, repeat: bool, environ: Mapping[str, str]) -> Any:
+def _env_value(name: str, kind: Any, *, repeat: bool, environ: Mapping[str, str]) -> Any:
     raw = environ.get("IPKG_" + name.upper())
     if raw is None:
         return None
@@ -287,7 +287,7 @@ def settings_from(
         repeat = bool(f.metadata.get("repeat"))
         value = getattr(args, f.name, None) if args is not None else None
         if value is None:
-            value = _env_value(f.name, f.type, repeat, environ)
+            value = _env_value(f.name, f.type, repeat=repeat, environ=environ)
         elif repeat:
             value = tuple(value)
         if value is not None:

@@ -98,6 +98,7 @@ def check_article(
 def article_quads(
     sources: ArticleSources,
     namespaces: Namespaces,
+    *,
     reasoner: Reasoner = Reasoner.OWLRL,
     cache: InferenceCache | None = None,
     validate: bool = False,

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from ipkg.linkeddata.describe import (
     OxTerm,
-    Runner,
+    Select,
     Sentence,
     Term,
     graph_role,
@@ -207,7 +207,7 @@ LABELS = "SELECT ?x ?l WHERE { ?x rdfs:label ?l }"
 class _Explainer:
     """One explanation's queries, with the labels and triple facts it has already looked up."""
 
-    def __init__(self, run: Runner, ns: Namespaces, languages: tuple[str, ...]) -> None:
+    def __init__(self, run: Select, ns: Namespaces, languages: tuple[str, ...]) -> None:
         self.run = run
         self.ns = ns
         self.languages = languages
@@ -325,7 +325,7 @@ def _grounded_first(derivation: Derivation) -> tuple[int, str]:
 
 
 def explain(
-    run: Runner, ns: Namespaces, triple: tuple[OxTerm, OxTerm, OxTerm], languages: tuple[str, ...]
+    run: Select, ns: Namespaces, triple: tuple[OxTerm, OxTerm, OxTerm], languages: tuple[str, ...]
 ) -> Explanation:
     """Why the triple holds: the graphs stating it and, if it is inferred, its derivations."""
     s, p, o = triple

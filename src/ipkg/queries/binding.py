@@ -144,7 +144,7 @@ WRITERS = {
 }
 
 
-def term_for(parameter, value: str, check_allowed: bool = True) -> str:
+def term_for(parameter, value: str, *, check_allowed: bool = True) -> str:
     """``value`` as an RDF term in N-Triples syntax for ``parameter`` (a
     :class:`ipkg.queries.saved.Parameter`); raises :class:`BindingError` naming it."""
     if len(value) > MAX_VALUE_LENGTH:

@@ -346,7 +346,7 @@ def query_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.rq")) if folder.is_dir() else []
 
 
-def read_catalogue(folder: Path, strict: bool = False) -> Catalogue:
+def read_catalogue(folder: Path, *, strict: bool = False) -> Catalogue:
     """Every saved query in ``folder``. With ``strict`` the first bad file raises; otherwise
     bad files are logged with file and line, listed in ``errors``, and left out."""
     queries: list[SavedQuery] = []

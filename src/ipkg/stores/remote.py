@@ -63,6 +63,7 @@ class Endpoint:
     def parse(
         cls,
         spec: str,
+        *,
         user: str | None = None,
         password: str | None = None,
         update_url: str | None = None,

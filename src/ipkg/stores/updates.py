@@ -70,7 +70,7 @@ class WriteRefused(IpkgError):
 
 
 @dataclass(frozen=True)
-class Dataset:
+class WritePolicy:
     """What decides how a write is checked: the article graph (validated and reasoned), the
     user's own files reasoned against ``--ontology``, or the user's files as they are."""
 
@@ -138,7 +138,7 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
     return "".join(out)
 
 
-def _scratch(quads: Sequence[ox.Quad], dataset: Dataset) -> ox.Store:
+def _scratch(quads: Sequence[ox.Quad], dataset: WritePolicy) -> ox.Store:
     """A copy of the dataset to change; the article's asserted facts in its default graph."""
     asserted = dataset.namespaces.graph("asserted") if dataset.is_article else None
     scratch = ox.Store()
@@ -152,7 +152,7 @@ def _scratch(quads: Sequence[ox.Quad], dataset: Dataset) -> ox.Store:
 
 
 def _article_graphs(
-    before: ox.Store, after: ox.Store, dataset: Dataset
+    before: ox.Store, after: ox.Store, dataset: WritePolicy
 ) -> dict[str, list[ox.Quad]]:
     """The new asserted and inferred graphs, once the change passed every check."""
     ns = dataset.namespaces
@@ -191,7 +191,7 @@ def _article_graphs(
 
 
 def _reasoned_file_graphs(
-    before: ox.Store, after: ox.Store, dataset: Dataset
+    before: ox.Store, after: ox.Store, dataset: WritePolicy
 ) -> dict[str, list[ox.Quad]]:
     """The changed data graphs and the inferences derived again from the ontology and every
     data graph, for ``--data`` files served with ``--ontology``."""
@@ -211,7 +211,7 @@ def _reasoned_file_graphs(
     return {**changed, inferred_iri: inferred}
 
 
-def committed(store: Store, dataset: Dataset, change: Change) -> dict[str, int]:
+def committed(store: Store, dataset: WritePolicy, change: Change) -> dict[str, int]:
     """Runs ``change`` on a copy of the data, checks the result and commits it to ``store``;
     returns the triples now in each graph it replaced. Raises :class:`WriteRefused` (nothing
     written) or SyntaxError for a malformed update."""
@@ -236,7 +236,7 @@ def sparql_update(text: str, base_iri: str | None) -> Change:
     return lambda scratch: scratch.update(text, base_iri=base_iri)
 
 
-def graph_put(target: str, triples: Sequence[ox.Triple], replace: bool) -> Change:
+def graph_put(target: str, triples: Sequence[ox.Triple], *, replace: bool) -> Change:
     """A change that puts triples in one graph ('' the default), replacing it or adding."""
     name = ox.DefaultGraph() if target == DEFAULT_GRAPH else ox.NamedNode(target)
 

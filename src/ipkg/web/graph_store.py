@@ -18,7 +18,7 @@ from ipkg.sparql.formats import GRAPH, formats_for
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
-    Dataset,
+    WritePolicy,
     WriteRefused,
     committed,
     graph_delete,
@@ -75,7 +75,7 @@ def _refreshed(service: ServiceState) -> None:
 def write(change: Change) -> Response:
     """Commits one change under the service's write lock; answers 204 or the refusal."""
     service = state()
-    dataset = Dataset(service.settings, service.namespaces)
+    dataset = WritePolicy(service.settings, service.namespaces)
     try:
         with service.write_lock:
             committed(service.backend, dataset, change)
@@ -133,7 +133,7 @@ def _target(req: Request) -> str:
 
 
 def _read_graph(service: ServiceState, target: str) -> Response:
-    dataset = Dataset(service.settings, service.namespaces)
+    dataset = WritePolicy(service.settings, service.namespaces)
     if dataset.is_article and target == DEFAULT_GRAPH:
         target = service.namespaces.graph("asserted")
     if target != DEFAULT_GRAPH and target not in service.graph_sizes:
@@ -176,7 +176,7 @@ def graph_store() -> Response:
         denied = refusal(request, service.settings.update_token)
         if denied is not None:
             return denied
-        dataset = Dataset(service.settings, service.namespaces)
+        dataset = WritePolicy(service.settings, service.namespaces)
         existed = target == DEFAULT_GRAPH or target in service.graph_sizes
         writable = dataset.writable_graph(target)
         if request.method == "DELETE":

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, send_file
 
 from ipkg.config import project_root
-from ipkg.linkeddata.describe import Runner, Term
+from ipkg.linkeddata.describe import Select, Term
 from ipkg.linkeddata.dumps import BY_KEY, dump
 from ipkg.linkeddata.labels import local_name, pick
 from ipkg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS
@@ -24,7 +24,7 @@ from ipkg.web.pages import (
     RESOURCE_406,
     languages,
     link_header,
-    pool_runner,
+    pool_select,
     site,
 )
 from ipkg.web.state import state
@@ -192,7 +192,7 @@ def hierarchy(classes: list[Entry]) -> list[tuple[Entry, list]]:
     return [tree(r, frozenset()) for r in sorted(roots, key=lambda r: r.label.lower())]
 
 
-def ontology_triples(run: Runner) -> list[ox.Triple]:
+def ontology_triples(run: Select) -> list[ox.Triple]:
     """The ontology graph, in term order: the page lists parents and alignments in the same
     order whatever order the store returns them in."""
     rows = run(ONTOLOGY, {"g": ox.NamedNode(state().namespaces.graph("ontology"))})
@@ -210,8 +210,8 @@ def ontology_alternates() -> list[tuple[str, str]]:
     ]
 
 
-def ontology_response(key: str | None, negotiated: bool) -> Response:
-    run = pool_runner()
+def ontology_response(key: str | None, *, negotiated: bool) -> Response:
+    run = pool_select()
     triples = ontology_triples(run)
     if key is None:
         graph = _Graph(triples, languages())

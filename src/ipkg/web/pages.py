@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from flask import current_app, request
 
-from ipkg.linkeddata.describe import OxTerm, Row, Runner, rows_from_json
+from ipkg.linkeddata.describe import OxTerm, Row, Select, rows_from_json
 from ipkg.linkeddata.dumps import BY_KEY
 from ipkg.linkeddata.labels import preferred_languages
 from ipkg.queries.saved import Catalogue
@@ -35,7 +35,7 @@ class LookupFailed(Exception):
         self.status = status
 
 
-def pool_runner(max_rows: int | None = None) -> Runner:
+def pool_select(max_rows: int | None = None) -> Select:
     """A runner that sends each query to the query workers, with the service's deadline (and
     its row cap unless ``max_rows`` is given)."""
     service = state()

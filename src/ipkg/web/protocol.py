@@ -140,7 +140,7 @@ def read_operation(req: Request) -> Operation | None:
 
 
 def query_request(
-    operation: Operation, form: str | None, format_key: str, has_from: bool
+    operation: Operation, form: str | None, format_key: str, *, has_from: bool
 ) -> QueryRequest:
     """The worker's view of a protocol query: text, format, dataset and caps."""
     settings = state().settings
@@ -187,7 +187,7 @@ def answer_query(operation: Operation, started: float) -> Response:
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
     fmt = _chosen_format(kind_of_form(inspection.form), request)
-    job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
+    job = query_request(operation, inspection.form, fmt.key, has_from=inspection.has_dataset_clause)
     outcome = state().pool.run(job, settings.query_timeout, started)
     response = Response(
         outcome.body, status=status_of(outcome.failure), content_type=outcome.content_type

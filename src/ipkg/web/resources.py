@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from ipkg.linkeddata.describe import OxTerm, Runner, describe, prefixes
+from ipkg.linkeddata.describe import OxTerm, Select, describe, prefixes
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
 from ipkg.linkeddata.labels import local_name
@@ -36,7 +36,7 @@ from ipkg.web.pages import (
     LookupFailed,
     languages,
     link_header,
-    pool_runner,
+    pool_select,
     site,
 )
 from ipkg.web.state import state
@@ -96,14 +96,14 @@ SIMILAR = """SELECT DISTINCT ?needle ?x ?l WHERE {
 } LIMIT 40"""
 
 
-def exists(run: Runner, iri: str) -> bool:
+def exists(run: Select, iri: str) -> bool:
     node = named_node(iri)
     return node is not None and bool(run(EXISTS, {"this": node}))
 
 
-def not_found(iri: str, run: Runner | None = None) -> Response:
+def not_found(iri: str, run: Select | None = None) -> Response:
     """A helpful 404: what was asked, what is near it, where to browse."""
-    run = run or pool_runner()
+    run = run or pool_select()
     needle = local_name(iri).lower().replace("-", " ").split(" ")[0][:40]
     similar: dict[str, str] = {}
     if len(needle) >= 3:
@@ -130,7 +130,7 @@ def identifier(path: str) -> Response:
     stem, _, ext = path.rpartition(".")
     if stem and ext in DOCUMENT_EXTENSIONS:
         return document(path)
-    run = pool_runner()
+    run = pool_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
@@ -169,7 +169,7 @@ DOCUMENT = """SELECT DISTINCT ?this ?s ?p ?o WHERE {
 }"""
 
 
-def document_triples(run: Runner, iri: str) -> list[ox.Triple]:
+def document_triples(run: Select, iri: str) -> list[ox.Triple]:
     """The triples of a resource's document: its own, those of its blank nodes, those pointing
     to it, and the reified statements (with their sentences) about it."""
     rows = run(prefixes(state().namespaces) + DOCUMENT, {"this": ox.NamedNode(iri)})
@@ -187,7 +187,7 @@ def document(path: str) -> Response:
         path, chosen, negotiated = stem, HTML, False
     else:
         chosen, negotiated = None, True
-    run = pool_runner()
+    run = pool_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
@@ -208,7 +208,7 @@ def document(path: str) -> Response:
     return response
 
 
-def resource_page(run: Runner, iri: str, path: str) -> Response:
+def resource_page(run: Select, iri: str, path: str) -> Response:
     description = describe(run, state().namespaces, iri, languages())
     type_sentences = {
         link.value.value: link.sentences
@@ -259,7 +259,7 @@ def why() -> Response:
         return Response(
             "Bad request: 's' must be an IRI and 'p' an IRI\n", 400, mimetype="text/plain"
         )
-    explanation = explain(pool_runner(), state().namespaces, (s, p, o), languages())
+    explanation = explain(pool_select(), state().namespaces, (s, p, o), languages())
     html = render_template("why.html", e=explanation, rules=RULE_NAMES)
     status = 200 if explanation.exists else 404
     response = Response(html, status, content_type="text/html; charset=utf-8")
@@ -285,7 +285,7 @@ UNTYPED = """SELECT DISTINCT ?base ?x WHERE {
 }"""
 
 
-def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def browse_index(run: Select) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(class IRI, class label, [(IRI, label)]) for every asserted class, by label."""
     from ipkg.linkeddata.labels import pick
 
@@ -321,7 +321,7 @@ def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
 @blueprint.get("/id/")
 def index() -> Response:
     """Every resource of the dataset, by class."""
-    html = render_template("index.html", groups=browse_index(pool_runner()))
+    html = render_template("index.html", groups=browse_index(pool_select()))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response

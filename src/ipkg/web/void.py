@@ -7,11 +7,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
 
-from ipkg.linkeddata.describe import Runner, prefixes
+from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD
 from ipkg.web.errors import negotiate_or_406
-from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, pool_runner
+from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, pool_select
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
@@ -42,7 +42,7 @@ def _integer(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
-def void_triples(run: Runner) -> list[ox.Triple]:
+def void_triples(run: Select) -> list[ox.Triple]:
     """The VoID description, built from counts the query workers make."""
     service = state()
     ns = service.namespaces
@@ -117,7 +117,7 @@ def void_triples(run: Runner) -> list[ox.Triple]:
 def void() -> Response:
     """The dataset's VoID description, by Accept (Turtle when anything goes)."""
     fmt = negotiate_or_406(CHOICES, RESOURCE_406)
-    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_runner())]
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_select())]
     turtle = dump(quads, BY_KEY["turtle"], state().namespaces)
     if fmt is HTML:
         html = render_template("void.html", turtle=turtle.decode("utf-8"))
