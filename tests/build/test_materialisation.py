@@ -78,6 +78,7 @@ def test_streamed_inferences_equal_owlrl_on_the_article():
     assert set(streamed) == whole_graph("owlrl", ontology, asserted)
 
 
+@pytest.mark.slow  # materialisation at size
 def test_streamed_inferences_equal_owlrl_on_a_synthetic_graph_of_posts_and_hierarchies():
     out = io.StringIO()
     write_synthetic(3000, 11, out)

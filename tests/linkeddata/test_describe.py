@@ -16,8 +16,8 @@ TIME = "http://www.w3.org/2006/time#"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory):
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def run(inference_cache: InferenceCache):
+    cache = inference_cache
     return store_select(store_of(article_quads(ArticleSources.embedded(), NS, cache=cache)))
 
 

@@ -21,8 +21,8 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def store(inference_cache: InferenceCache) -> ox.Store:
+    cache = inference_cache
     return store_of(article_quads(ArticleSources.embedded(), NS, cache=cache))
 
 

@@ -21,6 +21,8 @@ from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import DiskStore
 from support.servers import start_server
 
+pytestmark = pytest.mark.slow  # builds RocksDB stores and kills servers mid-write
+
 G = "http://example.org/g"
 TESTS = Path(__file__).resolve().parent.parent
 W3C_DATA = ["--data", f"http://example.org/data1={TESTS / 'w3c' / 'data1.nt'}"]

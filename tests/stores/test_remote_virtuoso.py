@@ -19,7 +19,7 @@ from support.servers import RunningServer
 from support.virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
 
 TESTS = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+pytestmark = [pytest.mark.virtuoso, pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")]
 W3C_BASE = "http://kasei.us/2009/09/sparql/data/"
 EX = "http://example.org/"
 XSD_DURATION = ox.NamedNode("http://www.w3.org/2001/XMLSchema#duration")

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from support.servers import RunningServer, start_server
 
+pytestmark = pytest.mark.slow  # fuzzing
+
 DEADLINE = 2.0
 FUZZ = settings(
     max_examples=60,

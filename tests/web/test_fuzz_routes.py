@@ -8,6 +8,7 @@ import importlib
 import pkgutil
 import time
 
+import pytest
 import requests
 from flask import Blueprint, Flask
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 
 import ipkg.web
 from support.servers import RunningServer
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 DEADLINE = 10.0  # the default --query-timeout the article server runs with
 FUZZ = settings(

@@ -12,6 +12,8 @@ from load import Scenario, discover, run_scenario
 
 from support.servers import RunningServer, start_server
 
+pytestmark = pytest.mark.slow  # 10 s of load, twice
+
 WORKERS = 4
 DEADLINE = 2.0
 

@@ -15,6 +15,8 @@ import requests
 
 from support.servers import RunningServer, descendants, start_server
 
+pytestmark = pytest.mark.slow  # signals, reloads and killed workers on live servers
+
 TRIPLE = "<http://x/s{n}> <http://x/p> <http://x/o{n}> .\n"
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

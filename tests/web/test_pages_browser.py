@@ -12,6 +12,8 @@ import pytest
 from support.browser import chromium
 from support.servers import RunningServer, start_server
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE = "https://ipkg.example.org/"
