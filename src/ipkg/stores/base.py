@@ -8,6 +8,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from ipkg.config import StoreKind
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.pool import PoolStats, StoreSource, WorkerPool
@@ -64,7 +65,7 @@ class QueryRunner(Protocol):
 class Store(Protocol):
     """A dataset the service reads and, with updates enabled, writes."""
 
-    kind: str
+    kind: StoreKind
 
     def start(self, workers: int, memory_mb: int) -> QueryRunner:
         """Starts the query runner (call while the process is single-threaded: it may fork)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ipkg.config import StoreKind
 from ipkg.stores.base import (
     DEFAULT_GRAPH,
     PooledStore,
@@ -87,7 +88,7 @@ def measured_sizes(store: ox.Store) -> dict[str, Any]:
 class DiskStore(PooledStore):
     """A RocksDB-backed dataset in a directory and the worker pool that queries it."""
 
-    kind = "disk"
+    kind = StoreKind.DISK
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

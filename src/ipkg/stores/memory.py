@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
+from ipkg.config import StoreKind
 from ipkg.stores.base import (
     PooledStore,
     distinct_triples,
@@ -20,7 +21,7 @@ from ipkg.stores.base import (
 class MemoryStore(PooledStore):
     """An in-memory dataset and the worker pool that queries it."""
 
-    kind = "memory"
+    kind = StoreKind.MEMORY
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store

@@ -31,6 +31,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from ipkg.config import StoreKind
 from ipkg.errors import ErrorKind
 from ipkg.namespaces import XSD
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
@@ -315,7 +316,7 @@ def _message(exc: Exception) -> str:
 class RemoteStore:
     """A dataset held by a remote SPARQL 1.1 store, in the named graphs ``graphs``."""
 
-    kind = "remote"
+    kind = StoreKind.REMOTE
 
     def __init__(self, endpoint: Endpoint, graphs: Sequence[str], timeout: float = 60) -> None:
         self.endpoint = endpoint
