@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import free_port, machine, shared_cache, start_server, write_results
 from loadgen import markdown_table
 
-from ipkg.build.dataset import served_quads
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces
+from ipkg.stores import served_quads
 
 SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"
 

@@ -31,9 +31,7 @@ from requests.auth import HTTPDigestAuth
 from ipkg.namespaces import Namespaces
 from ipkg.queries.binding import term_for
 from ipkg.queries.saved import SavedQuery, read_catalogue
-
-sys.path.insert(0, str(ROOT / "tests"))
-from virtuoso import RunningVirtuoso, start_virtuoso
+from support.virtuoso import RunningVirtuoso, start_virtuoso
 
 GRAPHS = ("ontology", "asserted", "inferred")
 SELECT_TYPE = "application/sparql-results+json"
@@ -202,7 +200,8 @@ def render(about, args, queries, checks, results, clients, left_out) -> str:
         f"them in its own order, {args.duration:g} s per cell, one client program "
         "(bench/loadgen.py, closed loop, keep-alive) for both. ipkg: `ipkg serve` defaults, "
         "`GET /api/queries/<name>` (cache warmed by one call each). Virtuoso: Debian "
-        "virtuoso-opensource 7 (tests/virtuoso.py settings), `GET /sparql` with the same query "
+        "virtuoso-opensource 7 (tests/support/virtuoso.py settings), `GET /sparql` with the same "
+        "query "
         "(defaults bound by VALUES, page size as LIMIT) over the same three named graphs."
         + (f" Left out of the catalogue: {'; '.join(left_out)}." if left_out else ""),
         markdown_table(header, rows),

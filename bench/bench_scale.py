@@ -25,18 +25,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import requests
+from bench_virtuoso import canonical_term
+from generate import write as write_synthetic
+from harness import start_server  # harness puts tests/ on the path, for support.*
+
+from ipkg.namespaces import Namespaces
+from ipkg.sparql.inspection import inspect_request
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(BENCH))
-
-from bench_virtuoso import canonical_term  # noqa: E402
-from generate import write as write_synthetic  # noqa: E402
-
-from ipkg.namespaces import Namespaces  # noqa: E402
-from ipkg.sparql.inspection import inspect_request  # noqa: E402
-from servers import start_server  # noqa: E402
 
 NS = Namespaces()
 ONTOLOGY = ROOT / "ontology" / "ipkg.ttl"
@@ -468,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     stores = list(args.stores)
     with tempfile.TemporaryDirectory(prefix="ipkg-scale-") as tmp:
         if {"remote", "virtuoso"} & set(stores):
-            from virtuoso import start_virtuoso, virtuoso_available
+            from support.virtuoso import start_virtuoso, virtuoso_available
 
             if virtuoso_available():
                 virtuoso = start_virtuoso(Path(tmp), max_rows=1_000_000, max_seconds=120)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(BENCH))
 from generate import write as write_synthetic  # noqa: E402
 from harness import machine, write_results  # noqa: E402
 
-from ipkg.linkeddata.describe import store_runner  # noqa: E402
+from ipkg.linkeddata.describe import store_select  # noqa: E402
 from ipkg.linkeddata.search_index import SearchIndex  # noqa: E402
 from ipkg.namespaces import Namespaces  # noqa: E402
 
@@ -44,7 +44,7 @@ def loaded(size: int) -> ox.Store:
 def measure(size: int, runs: int) -> dict:
     store = loaded(size)
     index = SearchIndex()
-    index.build(store_runner(store), Namespaces(), version=1)
+    index.build(store_select(store), Namespaces(), version=1)
     latencies = {}
     for query in SEARCHES:
         times = []

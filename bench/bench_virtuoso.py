@@ -36,7 +36,6 @@ import requests
 from bench_endpoint import export_article
 from bench_saved_queries import GRAPHS, load_into_virtuoso
 from harness import (
-    ROOT,
     free_port,
     load_average,
     machine,
@@ -48,9 +47,7 @@ from loadgen import KindStats, LoadResult, Request, markdown_table, ms, run_load
 from rdflib_server import RdflibEndpoint
 
 from ipkg.namespaces import Namespaces
-
-sys.path.insert(0, str(ROOT / "tests"))
-from virtuoso import start_virtuoso
+from support.virtuoso import start_virtuoso  # tests/ is on the path through harness
 
 JSON = "application/sparql-results+json"
 PREFIXES = """PREFIX ipkg: <https://ipkg.example.org/ontology#>

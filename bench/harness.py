@@ -16,12 +16,13 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 SELECT_TYPE = "application/sparql-results+json"
 GRAPH_TYPE = "text/turtle"
-sys.path.insert(0, str(ROOT / "tests"))  # servers.py: the same launcher the tests use
+# The one place bench/ reaches into tests/: support.servers is the launcher the tests use.
+sys.path.insert(0, str(ROOT / "tests"))
 
 from loadgen import Request  # noqa: E402
 
 from ipkg.sparql.inspection import inspect_request  # noqa: E402
-from servers import RunningServer, descendants, free_port, start_server  # noqa: E402
+from support.servers import RunningServer, descendants, free_port, start_server  # noqa: E402
 
 __all__ = ["RunningServer", "free_port", "start_server"]
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers on 127.0.0.1 (see ``servers.py``) and the test data paths."""
+"""Shared fixtures: real servers on 127.0.0.1 (``support/servers.py``) and the test data paths."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from servers import RunningServer, start_server
+from ipkg.build.cache import InferenceCache
+from support.servers import RunningServer, start_server
 
 TESTS = Path(__file__).resolve().parent
 W3C = TESTS / "w3c"
@@ -21,6 +22,12 @@ def w3c_data_args() -> list[str]:
         for n in (1, 2, 3)
         for arg in ("--data", f"{W3C_GRAPH_BASE}data{n}.rdf={W3C / f'data{n}.nt'}")
     ]
+
+
+@pytest.fixture(scope="session")
+def inference_cache(tmp_path_factory: pytest.TempPathFactory) -> InferenceCache:
+    """One inference cache for the session: the article is reasoned once, not once per module."""
+    return InferenceCache(tmp_path_factory.mktemp("inference-cache"))
 
 
 @pytest.fixture(scope="session")

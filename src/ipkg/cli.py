@@ -23,17 +23,17 @@ from ipkg.build.dataset import (
     as_written,
     check_article,
     graph_sizes,
-    served_store,
     store_of,
 )
 from ipkg.build.loading import RdfInputError
 from ipkg.build.sources import ArticleSources
-from ipkg.config import ConfigError, Settings, add_arguments, settings_from
+from ipkg.config import ConfigError, Reasoner, Settings, StoreKind, add_arguments, settings_from
+from ipkg.errors import IpkgError
 from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, apart_graphs
 from ipkg.sparql.execution import QueryRequest, execute, run_query
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
-from ipkg.stores import StoreError, opened_store, remote_store
+from ipkg.stores import StoreError, opened_store, remote_store, served_store
 from ipkg.stores.remote import pushed
 
 EXPORT_FORMATS = {
@@ -55,7 +55,7 @@ EXPORT_KEYS = {
 DATA_SETTINGS = ("data", "ontology", "base", "public_base", "reasoner", "cache_dir")
 
 
-class CommandError(Exception):
+class CommandError(IpkgError):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
@@ -68,17 +68,20 @@ def _sources(args: argparse.Namespace) -> ArticleSources:
 def _article_quads(
     settings: Settings,
     sources: ArticleSources,
-    reasoner: str | None = None,
+    *,
+    reasoner: Reasoner | None = None,
     use_cache: bool = True,
 ) -> list[ox.Quad]:
     cache = InferenceCache(settings.cache_dir) if use_cache else None
-    return article_quads(sources, settings.namespaces(), reasoner or settings.reasoner, cache)
+    return article_quads(
+        sources, settings.namespaces(), reasoner=reasoner or settings.reasoner, cache=cache
+    )
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     sources = _sources(args)
     ns = as_written(settings.namespaces())  # the shapes are written for the files' own IRIs
-    quads = article_quads(sources, ns, reasoner="none")
+    quads = article_quads(sources, ns, reasoner=Reasoner.NONE)
     ontology = [q for q in quads if q.graph_name.value == ns.graph("ontology")]
     asserted = [q for q in quads if q.graph_name.value == ns.graph("asserted")]
     check_article(sources, ontology, asserted, cache=None)
@@ -111,7 +114,7 @@ def _read_query(source: str) -> str:
         raise CommandError(f"{source}: not UTF-8 text") from None
 
 
-def _table(store: ox.Store, text: str, has_from: bool, apart: tuple[str, ...]) -> str:
+def _table(store: ox.Store, text: str, *, has_from: bool, apart: tuple[str, ...]) -> str:
     request = QueryRequest(text, "json", union_default_graph=not has_from, apart_graphs=apart)
     result = run_query(store, request)
     if isinstance(result, ox.QueryBoolean):
@@ -147,7 +150,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     apart = apart_graphs(namespaces)
     if args.format == "table":
         try:
-            print(_table(store, text, inspection.has_dataset_clause, apart))
+            print(_table(store, text, has_from=inspection.has_dataset_clause, apart=apart))
         except SyntaxError as exc:
             raise CommandError(f"{args.file}: SPARQL syntax error: {exc}") from None
         return 0
@@ -162,7 +165,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         max_bytes=2**40,
     )
     outcome = execute(store, request)
-    if outcome.status != 200:
+    if not outcome.ok:
         raise CommandError(f"{args.file}: {outcome.body.decode()}")
     sys.stdout.buffer.write(outcome.body)
     return 0
@@ -191,7 +194,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.store.startswith("sparql+"):
+    if settings.store_spec.kind is not StoreKind.REMOTE:
         raise CommandError("push needs --store sparql+http://host:port/path (a remote store)")
     started = time.perf_counter()
     namespaces = settings.namespaces()
@@ -209,7 +212,7 @@ def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.store.startswith("disk:"):
+    if settings.store_spec.kind is not StoreKind.DISK:
         raise CommandError("build needs --store disk:PATH (a persistent store)")
     started = time.perf_counter()
     store, _title = opened_store(settings, settings.namespaces())

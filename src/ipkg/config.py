@@ -10,15 +10,71 @@ import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ipkg.build.sources import ArticleSources
+from ipkg.errors import IpkgError
 from ipkg.namespaces import CANONICAL_BASE, Namespaces
 
+_PACKAGE = Path(__file__).resolve().parent  # src/ipkg
 
-class ConfigError(ValueError):
+
+def project_root() -> Path:
+    """The folder holding ``ontology/``, ``data/`` and ``queries/``.
+
+    An installed wheel carries them inside the package (``ipkg/embedded``); an editable install
+    or a checkout reads them from the repository, two levels above ``src/ipkg``.
+    """
+    embedded = _PACKAGE / "embedded"
+    if (embedded / "data").is_dir():
+        return embedded
+    return _PACKAGE.parent.parent
+
+
+class ConfigError(IpkgError, ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
+
+
+class Reasoner(StrEnum):
+    """Which OWL-RL reasoner derives the inferred graph (``--reasoner``)."""
+
+    OWLRL = "owlrl"
+    REASONABLE = "reasonable"  # the fast Rust one, streamed for data of any size
+    NONE = "none"  # serve what is asserted, nothing inferred
+
+
+class StoreKind(StrEnum):
+    MEMORY = "memory"
+    DISK = "disk"
+    REMOTE = "remote"
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """``--store`` read once: which kind of store, and where (the directory of a disk store,
+    the ``sparql+http(s)://…`` URL of a remote one)."""
+
+    kind: StoreKind
+    location: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> StoreSpec:
+        if text == "memory":
+            return cls(StoreKind.MEMORY)
+        if text.startswith("disk:") and len(text) > len("disk:"):
+            return cls(StoreKind.DISK, text[len("disk:") :])
+        if text.startswith(("sparql+http://", "sparql+https://")):
+            return cls(StoreKind.REMOTE, text)
+        raise ConfigError(
+            f"store must be memory, disk:PATH or sparql+http://host:port/path, got {text!r}"
+        )
+
+    @property
+    def path(self) -> Path:
+        """The directory of a disk store."""
+        return Path(self.location).expanduser()
 
 
 def _default_cache_dir() -> Path:
@@ -55,8 +111,8 @@ class Settings:
             "are written under it)"
         },
     )
-    reasoner: str = field(
-        default="owlrl",
+    reasoner: Reasoner = field(
+        default=Reasoner.OWLRL,
         metadata={
             "help": "OWL-RL reasoner for the article graph (reasonable: the fast Rust one)",
             "choices": ("owlrl", "reasonable", "none"),
@@ -128,7 +184,7 @@ class Settings:
         },
     )
     queries: Path = field(
-        default_factory=lambda: ArticleSources.embedded().queries,
+        default_factory=lambda: project_root() / "queries",
         metadata={"help": "folder of saved queries (*.rq) served under /api/queries"},
     )
     public_base: str = field(
@@ -174,15 +230,17 @@ class Settings:
             raise ConfigError(
                 f"public_base must be an http(s) URL ending in '/', got {self.public_base!r}"
             )
-        if not (
-            self.store == "memory"
-            or (self.store.startswith("disk:") and len(self.store) > 5)
-            or self.store.startswith(("sparql+http://", "sparql+https://"))
-        ):
+        if self.reasoner not in tuple(Reasoner):
             raise ConfigError(
-                f"store must be memory, disk:PATH or sparql+http://host:port/path, "
-                f"got {self.store!r}"
+                f"reasoner must be one of {', '.join(Reasoner)}, got {self.reasoner!r}"
             )
+        object.__setattr__(self, "reasoner", Reasoner(self.reasoner))  # a flag gives a str
+        _ = self.store_spec  # parsed (and checked) once
+
+    @cached_property
+    def store_spec(self) -> StoreSpec:
+        """``store`` parsed."""
+        return StoreSpec.parse(self.store)
 
 
 def _boolean(text: str) -> bool:
@@ -206,7 +264,7 @@ def _converter(kind: Any) -> Callable[[str], Any]:
     return str
 
 
-def _env_value(name: str, kind: Any, repeat: bool, environ: Mapping[str, str]) -> Any:
+def _env_value(name: str, kind: Any, *, repeat: bool, environ: Mapping[str, str]) -> Any:
     raw = environ.get("IPKG_" + name.upper())
     if raw is None:
         return None
@@ -250,7 +308,7 @@ def settings_from(
         repeat = bool(f.metadata.get("repeat"))
         value = getattr(args, f.name, None) if args is not None else None
         if value is None:
-            value = _env_value(f.name, f.type, repeat, environ)
+            value = _env_value(f.name, f.type, repeat=repeat, environ=environ)
         elif repeat:
             value = tuple(value)
         if value is not None:

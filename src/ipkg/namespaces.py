@@ -61,17 +61,28 @@ def apart_graphs(namespaces: Namespaces) -> tuple[str, ...]:
     return (namespaces.graph(CATALOGUE_GRAPH),)
 
 
+# The standard vocabularies, spelt out here once.
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SH = "http://www.w3.org/ns/shacl#"
+SCHEMA = "http://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = RDF + "type"
+
 COMMON_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
     "prov": "http://www.w3.org/ns/prov#",
     "org": "http://www.w3.org/ns/org#",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "schema": "http://schema.org/",
-    "dcterms": "http://purl.org/dc/terms/",
+    "schema": SCHEMA,
+    "dcterms": DCTERMS,
     "oa": "http://www.w3.org/ns/oa#",
     "qb": "http://purl.org/linked-data/cube#",
     "time": "http://www.w3.org/2006/time#",

@@ -6,11 +6,11 @@ it cannot complete are handed to the whole-graph reasoner instead."""
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from generate import write as write_synthetic  # bench/generate.py, on pytest's pythonpath
 
 from ipkg.build.loading import read_quads
 from ipkg.build.materialisation import (
@@ -26,9 +26,6 @@ from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import rdflib_graph, to_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from generate import write as write_synthetic  # noqa: E402
 
 PREFIXES = """@prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -81,6 +78,7 @@ def test_streamed_inferences_equal_owlrl_on_the_article():
     assert set(streamed) == whole_graph("owlrl", ontology, asserted)
 
 
+@pytest.mark.slow  # materialisation at size
 def test_streamed_inferences_equal_owlrl_on_a_synthetic_graph_of_posts_and_hierarchies():
     out = io.StringIO()
     write_synthetic(3000, 11, out)

@@ -1,10 +1,11 @@
 """``reasonable`` (Rust, fast) over the whole graph, which ``--reasoner reasonable`` falls back
-to when streaming cannot complete the rules (tests/test_materialisation.py tests the streamed
+to when streaming cannot complete the rules (tests/build/test_materialisation.py tests the streamed
 path), and the default owlrl give the same cleaned inferred graph on the article, and the
 property chains reasonable lacks are applied on top of it."""
 
 from __future__ import annotations
 
+import pytest
 import rdflib
 from rdflib.namespace import XSD
 
@@ -21,6 +22,7 @@ def article() -> tuple[rdflib.Graph, rdflib.Graph]:
     return rdflib_graph(read_quads(sources.ontology)), rdflib_graph(read_quads(sources.facts))
 
 
+@pytest.mark.slow
 def test_both_reasoners_give_the_same_cleaned_inferred_graph_on_the_article():
     ontology, asserted = article()
     slow = set(inferred_by("owlrl", ontology, asserted))

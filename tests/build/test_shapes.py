@@ -134,6 +134,7 @@ def test_ipkg_validate_accepts_the_article_facts():
     assert done.stdout.startswith("OK:")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("broken", "node", "path"),
     [

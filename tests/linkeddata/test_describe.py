@@ -7,7 +7,7 @@ import pytest
 from ipkg.build.cache import InferenceCache
 from ipkg.build.dataset import article_quads, store_of
 from ipkg.build.sources import ArticleSources
-from ipkg.linkeddata.describe import Description, describe, number_words, period_words, store_runner
+from ipkg.linkeddata.describe import Description, describe, number_words, period_words, store_select
 from ipkg.linkeddata.labels import local_name, pick, preferred_languages
 from ipkg.namespaces import Namespaces
 
@@ -16,9 +16,9 @@ TIME = "http://www.w3.org/2006/time#"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory):
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
-    return store_runner(store_of(article_quads(ArticleSources.embedded(), NS, cache=cache)))
+def run(inference_cache: InferenceCache):
+    cache = inference_cache
+    return store_select(store_of(article_quads(ArticleSources.embedded(), NS, cache=cache)))
 
 
 def page(run, name: str, language: str = "en") -> Description:

@@ -12,7 +12,7 @@ import pytest
 from ipkg.build.cache import InferenceCache
 from ipkg.build.dataset import article_quads, store_of
 from ipkg.build.sources import ArticleSources
-from ipkg.linkeddata.describe import store_runner
+from ipkg.linkeddata.describe import store_select
 from ipkg.linkeddata.explanation import Explanation, explain
 from ipkg.namespaces import Namespaces
 
@@ -21,13 +21,13 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def store(inference_cache: InferenceCache) -> ox.Store:
+    cache = inference_cache
     return store_of(article_quads(ArticleSources.embedded(), NS, cache=cache))
 
 
 def why(store: ox.Store, s: str, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> Explanation:
-    return explain(store_runner(store), NS, (ox.NamedNode(s), p, o), ("en",))
+    return explain(store_select(store), NS, (ox.NamedNode(s), p, o), ("en",))
 
 
 def rules(e: Explanation) -> set[str]:
@@ -62,7 +62,7 @@ def test_inverse_rule_explains_held_by(store):
     ]
     assert posts
     e = explain(
-        store_runner(store),
+        store_select(store),
         NS,
         (posts[0], term("heldBy"), ox.NamedNode(person("zhang-zhicheng"))),
         ("en",),
@@ -105,7 +105,7 @@ def test_domain_or_range_rule_explains_a_type_from_a_property(store):
     cnipa = ox.NamedNode(NS.instances + "cnipa")  # the range of postIn, the domain of hasPart
     inferred = ox.Quad(cnipa, RDF_TYPE, term("Institution"), ox.NamedNode(NS.graph("inferred")))
     assert inferred in store
-    e = explain(store_runner(store), NS, (cnipa, RDF_TYPE, term("Institution")), ("en",))
+    e = explain(store_select(store), NS, (cnipa, RDF_TYPE, term("Institution")), ("en",))
     assert rules(e) & {"prp-dom", "prp-rng"}
 
 
@@ -114,7 +114,7 @@ def test_transitive_rule_explains_a_part_of_chain(tmp_path):
     sources = replace(ArticleSources.embedded(), facts=fixture)
     small = store_of(article_quads(sources, NS, cache=InferenceCache(tmp_path)))
     e = explain(
-        store_runner(small),
+        store_select(small),
         NS,
         (
             ox.NamedNode(NS.instances + "cnipa-personnel-training-division"),

@@ -22,8 +22,8 @@ NS = Namespaces()
 
 
 @pytest.fixture(scope="module")
-def quads(tmp_path_factory: pytest.TempPathFactory) -> list[ox.Quad]:
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def quads(inference_cache: InferenceCache) -> list[ox.Quad]:
+    cache = inference_cache
     return article_quads(ArticleSources.embedded(), NS, cache=cache)
 
 
@@ -41,6 +41,7 @@ def refuse_remote(url: str, options: dict | None = None):
     raise AssertionError(f"the JSON-LD processor tried to load {url}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("graph", GRAPHS)
 @pytest.mark.parametrize("fmt", DUMP_FORMATS, ids=lambda f: f.key)
 def test_dump_reads_back_isomorphic(quads, graph, fmt):
@@ -79,6 +80,7 @@ def test_turtle_dump_is_prefixed(quads):
     assert "id:cnipa" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "key"), [("turtle", "turtle"), ("json-ld", "jsonld"), ("nquads", "nquads")]
 )

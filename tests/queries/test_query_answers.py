@@ -30,8 +30,8 @@ CATALOGUE = read_catalogue(SOURCES.queries, strict=True)
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> ox.Store:
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def store(inference_cache: InferenceCache) -> ox.Store:
+    cache = inference_cache
     return store_of(article_quads(SOURCES, Namespaces(), cache=cache))
 
 

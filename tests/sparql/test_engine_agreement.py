@@ -10,21 +10,22 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from ipkg.build.cache import InferenceCache
 from ipkg.build.dataset import article_quads, store_of
 from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import rdflib_graph, to_rdflib
 from ipkg.namespaces import Namespaces
 from ipkg.sparql.execution import QueryRequest, run_query
 
+pytestmark = pytest.mark.slow  # runs every saved query on two engines
+
 SOURCES = ArticleSources.embedded()
 QUERIES = sorted(SOURCES.queries.glob("*.rq"))
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory) -> tuple[ox.Store, rdflib.Graph]:
-    from ipkg.build.cache import InferenceCache
-
-    cache = InferenceCache(tmp_path_factory.mktemp("cache"))
+def engines(inference_cache: InferenceCache) -> tuple[ox.Store, rdflib.Graph]:
+    cache = inference_cache
     quads = article_quads(SOURCES, Namespaces(), cache=cache)
     return store_of(quads), rdflib_graph(quads)
 

@@ -1,14 +1,15 @@
-"""Query execution turns every failure of the engine into an HTTP outcome, never an exception
+"""Query execution turns every failure of the engine into an outcome of its kind, never an exception
 that would end a query worker."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryRequest, execute
 
 
-def test_substituting_a_variable_outside_the_projection_is_a_400_not_a_crash():
+def test_substituting_a_variable_outside_the_projection_is_a_bad_request_not_a_crash():
     outcome = execute(
         ox.Store(),
         QueryRequest(
@@ -17,13 +18,13 @@ def test_substituting_a_variable_outside_the_projection_is_a_400_not_a_crash():
             substitutions={"x": "<http://example.org/x>"},
         ),
     )
-    assert outcome.status == 400
+    assert outcome.failure is ErrorKind.BAD_REQUEST
     assert b"?x" in outcome.body
 
 
-def test_a_syntax_error_is_a_400_naming_the_position():
+def test_a_syntax_error_is_a_bad_request_naming_the_position():
     outcome = execute(ox.Store(), QueryRequest("SELECT * { ?s ?p }", "json"))
-    assert outcome.status == 400
+    assert outcome.failure is ErrorKind.BAD_REQUEST
     assert outcome.body.startswith(b"SPARQL syntax error")
 
 
@@ -37,7 +38,7 @@ def test_graphs_kept_apart_are_out_of_the_default_graph_but_reached_by_graph():
 
     def values(query: str, **options) -> set[str]:
         outcome = execute(store, QueryRequest(query, "csv", **options))
-        assert outcome.status == 200
+        assert outcome.ok
         return set(outcome.body.decode().split()[1:])
 
     everything = "SELECT ?o { ?s ?p ?o }"

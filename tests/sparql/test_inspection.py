@@ -3,6 +3,7 @@ fooled by keywords inside strings, comments, IRIs or prefixed names."""
 
 import pytest
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.inspection import MAX_NESTING, RefusedQuery, inspect_request
 
 
@@ -30,10 +31,10 @@ def test_form_is_the_first_query_or_update_keyword(text, form):
         "SELECT * {\n  Service\t<x> {} }",
     ],
 )
-def test_service_keyword_is_refused_with_403(text):
+def test_service_keyword_is_refused_as_forbidden(text):
     with pytest.raises(RefusedQuery) as refused:
         inspect_request(text)
-    assert refused.value.status == 403
+    assert refused.value.kind is ErrorKind.FORBIDDEN
     assert "SERVICE" in str(refused.value)
 
 
@@ -55,7 +56,7 @@ def test_nesting_beyond_the_limit_is_refused_with_its_position():
     text = "SELECT * " + "{" * (MAX_NESTING + 1)
     with pytest.raises(RefusedQuery, match="line 1, column") as refused:
         inspect_request(text)
-    assert refused.value.status == 400
+    assert refused.value.kind is ErrorKind.BAD_REQUEST
 
 
 def test_from_clause_is_noticed_but_not_inside_a_string():

@@ -3,6 +3,7 @@ the byte bound held by dropping the least recently used, a stale answer never st
 
 from __future__ import annotations
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome
 from ipkg.sparql.result_cache import ResultCache, entry_cost
 
@@ -10,7 +11,7 @@ JSON = "application/sparql-results+json"
 
 
 def answer(body: bytes = b'{"head":{},"boolean":true}') -> QueryOutcome:
-    return QueryOutcome(200, body, JSON, 1)
+    return QueryOutcome(body, JSON, 1)
 
 
 def test_an_answer_is_found_at_its_version_and_gone_at_the_next():
@@ -32,9 +33,9 @@ def test_an_answer_computed_before_a_write_is_not_stored_after_it():
 def test_errors_deadline_stops_and_cap_refusals_are_never_kept():
     cache = ResultCache(1 << 20)
     for outcome in (
-        QueryOutcome.error(503, "query stopped at its deadline of 1 s"),
-        QueryOutcome.error(400, "result has more than 30 rows; add a LIMIT"),
-        QueryOutcome.error(400, "SPARQL syntax error"),
+        QueryOutcome.error(ErrorKind.TIMEOUT, "query stopped at its deadline of 1 s"),
+        QueryOutcome.error(ErrorKind.BAD_REQUEST, "result has more than 30 rows; add a LIMIT"),
+        QueryOutcome.error(ErrorKind.BAD_REQUEST, "SPARQL syntax error"),
     ):
         assert not cache.put(("q",), 1, outcome)
     assert cache.stats.entries == 0 and cache.stats.size == 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from servers import RunningServer, start_server
-from virtuoso import (
+from support.servers import RunningServer, start_server
+from support.virtuoso import (
     SMALL_MAX_ROWS,
     RunningVirtuoso,
     require_virtuoso,

@@ -20,7 +20,9 @@ import requests
 from ipkg.config import Settings
 from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import DiskStore, opened_store
-from servers import start_server
+from support.servers import start_server
+
+pytestmark = pytest.mark.slow  # builds RocksDB stores and kills servers mid-write
 
 G = "http://example.org/g"
 TESTS = Path(__file__).resolve().parent.parent

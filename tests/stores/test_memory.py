@@ -25,7 +25,7 @@ def quad(i: int, graph: str = G) -> ox.Quad:
 
 def count(store: MemoryStore) -> int:
     outcome = store.query(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "json"), 5)
-    assert outcome.status == 200, outcome.body
+    assert outcome.ok, outcome.body
     return int(json.loads(outcome.body)["results"]["bindings"][0]["n"]["value"])
 
 
@@ -65,3 +65,18 @@ def test_removing_a_graph_with_an_empty_replacement(store):
     store.replace_graphs({G: []})
     assert count(store) == 0
     assert store.graph_sizes() == {}
+
+
+def test_a_graph_is_read_whole_and_complete_adds_the_default_graphs_own_triples():
+    other = "http://example.org/other"
+    shared = quad(1)
+    only_default = quad(2)
+    store = ox.Store()
+    store.extend([quad(0), shared, quad(3, other)])
+    store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in (shared, only_default))
+    backend = MemoryStore(store)
+    assert sorted(map(str, backend.graph_quads(G))) == sorted(map(str, [quad(0), shared]))
+    complete = backend.graph_quads(None)
+    default_part = [q for q in complete if isinstance(q.graph_name, ox.DefaultGraph)]
+    assert [q.triple for q in default_part] == [only_default.triple]
+    assert len(complete) == 4

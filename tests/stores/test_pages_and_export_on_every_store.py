@@ -12,9 +12,11 @@ import requests
 from rdflib import Graph
 from rdflib.compare import to_isomorphic
 
-from servers import RunningServer
+from support.servers import RunningServer
 
-STORES = ("disk", "remote")
+pytestmark = pytest.mark.slow  # builds the disk store and reads every page and dump of three stores
+
+STORES = ("disk", pytest.param("remote", marks=pytest.mark.virtuoso))
 GRAPHS = ("ontology", "asserted", "inferred", "complete")
 SUBJECTS = """SELECT DISTINCT ?s FROM <https://ipkg.example.org/graph/asserted>
 WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), "https://ipkg.example.org/id/")) } ORDER BY ?s"""

@@ -11,14 +11,15 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryRequest
 from ipkg.stores import RemoteStore
 from ipkg.stores.remote import Endpoint
-from servers import RunningServer
-from virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
+from support.servers import RunningServer
+from support.virtuoso import SMALL_MAX_ROWS, RunningVirtuoso, served_from_virtuoso
 
 TESTS = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+pytestmark = [pytest.mark.virtuoso, pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")]
 W3C_BASE = "http://kasei.us/2009/09/sparql/data/"
 EX = "http://example.org/"
 XSD_DURATION = ox.NamedNode("http://www.w3.org/2001/XMLSchema#duration")
@@ -41,7 +42,7 @@ def remote(virtuoso: RunningVirtuoso, *graphs: str) -> RemoteStore:
 
 def rows(store: RemoteStore, query: str, timeout: float = 30) -> list[dict]:
     outcome = store.query(QueryRequest(query, "json"), timeout)
-    assert outcome.status == 200, outcome.body
+    assert outcome.ok, outcome.body
     return json.loads(outcome.body)["results"]["bindings"]
 
 
@@ -114,7 +115,7 @@ def test_durations_come_back_as_durations_not_virtuosos_month_counts(virtuoso, f
         found = [row["d"]["value"] for row in rows(store, text)]
     else:
         outcome = store.query(QueryRequest(text, "ntriples"), 30)
-        assert outcome.status == 200, outcome.body
+        assert outcome.ok, outcome.body
         found = [q.object.value for q in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES)]
     assert sorted(found) == sorted(durations)
 
@@ -132,24 +133,24 @@ def test_silently_truncated_result_is_an_error(virtuoso):
     store = remote(virtuoso, graph)
     store.load_graph(graph, numbered(SMALL_MAX_ROWS + 10, graph))
     outcome = store.query(QueryRequest("SELECT * { ?s ?p ?o }", "json"), 30)
-    assert outcome.status == 502
+    assert outcome.failure is ErrorKind.UPSTREAM
     assert b"ResultSetMaxRows" in outcome.body
     limited = store.query(QueryRequest("SELECT * { ?s ?p ?o } LIMIT 100", "csv"), 30)
-    assert limited.status == 200 and limited.rows == 100
+    assert limited.ok and limited.rows == 100
 
 
-def test_syntax_error_is_a_400_with_virtuosos_message(virtuoso):
+def test_syntax_error_is_a_bad_request_with_virtuosos_message(virtuoso):
     outcome = remote(virtuoso, EX + "g1").query(QueryRequest("SELEC * { ?s ?p ?o }", "json"), 10)
-    assert outcome.status == 400
+    assert outcome.failure is ErrorKind.BAD_REQUEST
     assert b"syntax error" in outcome.body.lower()
 
 
-def test_query_past_its_deadline_is_a_503(virtuoso):
+def test_query_past_its_deadline_is_a_timeout(virtuoso):
     graph = EX + "g5"
     store = remote(virtuoso, graph)
     cartesian = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     outcome = store.query(QueryRequest(cartesian, "json"), timeout=1.0)
-    assert outcome.status == 503, outcome.body
+    assert outcome.failure is ErrorKind.TIMEOUT, outcome.body
     assert b"deadline" in outcome.body
 
 

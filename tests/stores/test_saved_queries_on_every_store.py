@@ -11,7 +11,9 @@ import pytest
 import requests
 
 from ipkg.build.sources import ArticleSources
-from servers import RunningServer
+from support.servers import RunningServer
+
+pytestmark = pytest.mark.slow  # starts the article on three stores
 
 QUERY_NAMES = sorted(p.stem for p in ArticleSources.embedded().queries.glob("*.rq"))
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -78,9 +80,14 @@ def cases() -> list:
             store,
             name,
             id=f"{store}-{name}",
-            marks=[pytest.mark.xfail(reason=KNOWN_DIFFERENCES[store, name], strict=True)]
-            if (store, name) in KNOWN_DIFFERENCES
-            else [],
+            marks=[
+                *([pytest.mark.virtuoso] if store == "remote" else []),
+                *(
+                    [pytest.mark.xfail(reason=KNOWN_DIFFERENCES[store, name], strict=True)]
+                    if (store, name) in KNOWN_DIFFERENCES
+                    else []
+                ),
+            ],
         )
         for store in ("disk", "remote")
         for name in QUERY_NAMES

@@ -18,7 +18,7 @@ import requests
 
 from ipkg.build.sources import ArticleSources
 from ipkg.queries.saved import read_catalogue
-from servers import RunningServer
+from support.servers import RunningServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 SRX = "{http://www.w3.org/2005/sparql-results#}"

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser import chromium, require_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from support.browser import chromium, require_chromium
 
 
 @pytest.fixture(scope="module")

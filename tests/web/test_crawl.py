@@ -12,6 +12,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 import requests
 
+pytestmark = pytest.mark.slow  # crawls every page of the site
+
 BASE = "https://ipkg.example.org/"
 FOLLOWED = ("/id/", "/doc/", "/article", "/ontology", "/export/", "/.well-known/", "/graph/")
 EVERY_IRI = """SELECT DISTINCT ?x WHERE {

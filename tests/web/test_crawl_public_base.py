@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from servers import RunningServer, free_port, start_server
+from support.servers import RunningServer, free_port, start_server
 
 CANONICAL = "https://ipkg.example.org/"
 OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"

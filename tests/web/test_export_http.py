@@ -11,7 +11,7 @@ import requests
 
 from ipkg.linkeddata.dumps import DUMP_FORMATS, GRAPHS
 from ipkg.sparql.serialisation import RDF_FORMATS
-from servers import listed_dumps
+from support.servers import listed_dumps
 
 XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 

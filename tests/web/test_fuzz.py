@@ -11,7 +11,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 DEADLINE = 2.0
 FUZZ = settings(

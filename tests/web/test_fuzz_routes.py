@@ -8,13 +8,16 @@ import importlib
 import pkgutil
 import time
 
+import pytest
 import requests
 from flask import Blueprint, Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ipkg.web
-from servers import RunningServer
+from support.servers import RunningServer
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 DEADLINE = 10.0  # the default --query-timeout the article server runs with
 FUZZ = settings(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 TOKEN = "s3cret-write-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -168,6 +168,7 @@ INSERT DATA {{ <{ID}test-university> a <{IPKG}University> ; rdfs:label "Test Uni
 NAMELESS_PERSON = f"INSERT DATA {{ <{ID}nobody> a <{IPKG}Person> }}"
 
 
+@pytest.mark.slow
 def test_article_write_goes_to_the_asserted_graph_and_is_reasoned(article):
     response = update(article, NEW_UNIVERSITY, BEARER)
     assert response.status_code == 204, response.text
@@ -197,6 +198,7 @@ def test_article_ontology_and_inferences_are_not_writable(article):
     assert not ask(article, f"ASK {{ <{IPKG}X> ?p ?o }}")
 
 
+@pytest.mark.slow
 def test_a_write_empties_the_saved_query_cache_and_changes_the_dumps(article):
     def institutions() -> str:
         response = requests.get(article.url + "/api/queries/institutions.json", timeout=60)

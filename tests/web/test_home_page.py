@@ -10,18 +10,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import chromium, require_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ipkg.build.sources import ArticleSources
-from servers import RunningServer
+from support.browser import chromium, require_chromium
+from support.servers import RunningServer
 
-pytestmark = pytest.mark.skipif(
-    not (ArticleSources.embedded().queries / "talent-growth.rq").exists(),
-    reason="queries/talent-growth.rq is not written yet",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (ArticleSources.embedded().queries / "talent-growth.rq").exists(),
+        reason="queries/talent-growth.rq is not written yet",
+    ),
+]
 BROKEN = "SELECT * WHERE {\n  ?s ?p ?o .\n  ?s foo:bar ?o }"
 LINKS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?resource ?label WHERE {

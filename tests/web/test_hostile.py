@@ -19,7 +19,7 @@ import pytest
 import rdflib
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 DEADLINE = 2.0
 BOUND = DEADLINE + 1.0  # every hostile query must be answered within this
@@ -241,6 +241,7 @@ def test_load_is_refused_and_fetches_nothing(server, listener):
 # --- the deadline ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("query", "allowed"),
     [
@@ -320,6 +321,7 @@ def test_after_the_attacks_every_worker_answers_and_readyz_is_200(server):
 # --- memory ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_memory_cap_stops_the_concat_chain_long_before_a_generous_deadline(data_dir, tmp_path):
     roomy = start_server(
         tmp_path,

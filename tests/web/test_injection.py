@@ -11,7 +11,7 @@ import io
 import pytest
 import requests
 
-from servers import RunningServer
+from support.servers import RunningServer
 
 ECHO_VARIABLES = ["resource", "name", "label", "count", "ratio", "day", "matches"]
 TYPES = {

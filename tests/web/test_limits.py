@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 MAX_QUERY_LENGTH = 5000
 

@@ -4,19 +4,15 @@ asserts no errors and no query worker lost, never timings."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from harness import ROOT, saved_queries  # bench/ is on pytest's pythonpath (pyproject.toml)
+from load import Scenario, discover, run_scenario
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-sys.path.insert(0, str(BENCH))
-
-from harness import ROOT, saved_queries  # noqa: E402
-from load import Scenario, discover, run_scenario  # noqa: E402
+pytestmark = pytest.mark.slow  # 10 s of load, twice
 
 WORKERS = 4
 DEADLINE = 2.0

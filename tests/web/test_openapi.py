@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 
 from ipkg.build.sources import ArticleSources
 from ipkg.queries.binding import IRI_PATTERN
-from servers import RunningServer
+from support.servers import RunningServer
 
 # A URL longer than gunicorn reads (8 KiB request line) is refused with 414 before ipkg sees
 # it: for schemathesis that is a rejection of too-long data like 400.
@@ -102,6 +102,7 @@ def schemathesis(server: RunningServer, tmp_path: Path, examples: int) -> str:
     return output
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_error_or_schema_mismatch(
     saved_queries_server, tmp_path: Path
 ) -> None:
@@ -110,6 +111,7 @@ def test_schemathesis_finds_no_server_error_or_schema_mismatch(
     assert "failed" not in output.split("SUMMARY")[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not any(ArticleSources.embedded().queries.glob("*.rq")),
     reason="queries/ holds no saved queries yet",

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, descendants, start_server
+from support.servers import RunningServer, descendants, start_server
+
+pytestmark = pytest.mark.slow  # signals, reloads and killed workers on live servers
 
 TRIPLE = "<http://x/s{n}> <http://x/p> <http://x/o{n}> .\n"
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"

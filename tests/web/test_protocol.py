@@ -21,7 +21,7 @@ import requests
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, VOID
 
-from servers import RunningServer, free_port, start_server
+from support.servers import RunningServer, free_port, start_server
 
 EX = "http://example.org/"
 G1, G2 = EX + "g1", EX + "g2"

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, start_server
+from support.servers import RunningServer, start_server
 
 EX = "http://example.org/"
 CACHE_BYTES = 20_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from servers import RunningServer
+from support.servers import RunningServer
 
 ID = "https://ipkg.example.org/id/"
 

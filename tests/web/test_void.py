@@ -10,7 +10,7 @@ import rdflib
 import requests
 from rdflib.namespace import DCTERMS, VOID
 
-from servers import listed_dumps
+from support.servers import listed_dumps
 
 IPKG = rdflib.Namespace("https://ipkg.example.org/ontology#")
 SD_NAME = rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#name")

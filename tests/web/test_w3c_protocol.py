@@ -25,7 +25,7 @@ import requests
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, VOID
 
-from servers import RunningServer
+from support.servers import RunningServer
 
 W3C = Path(__file__).resolve().parent.parent / "w3c"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -35,7 +35,10 @@ HTS = rdflib.Namespace("http://www.w3.org/2011/http-statusCodes#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 GRAPH_BASE = "http://kasei.us/2009/09/sparql/data/"
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+pytestmark = [
+    pytest.mark.slow,  # the W3C suite
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib"),
+]
 
 # Media types by the kind of result the manifest expects, and how rdflib reads each RDF one.
 BOOLEAN_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")

@@ -17,9 +17,9 @@ from ipkg.build.reasoning import inferred_by
 from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import map_iris, oxigraph_quads, rdflib_graph
 from ipkg.build.validation import Violation, article_violations
-from ipkg.config import Settings
+from ipkg.config import Reasoner, Settings
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import Namespaces
-from ipkg.queries.catalogue_graph import served_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def inferred_quads(
     graph: str,
     key: str,
     cache: InferenceCache | None,
-    reasoner: str = "owlrl",
+    reasoner: Reasoner = Reasoner.OWLRL,
 ) -> list[ox.Quad]:
     """What OWL-RL derives (with owlrl or reasonable), from the cache when this exact input
     was reasoned before."""
@@ -53,7 +53,7 @@ def inferred_quads(
         log.info("inferences read from cache (%d triples)", len(cached))
         return [ox.Quad(t.subject, t.predicate, t.object, name) for t in cached]
     started = time.perf_counter()
-    if reasoner == "reasonable":
+    if reasoner == Reasoner.REASONABLE:
         triples = fast_inferred([q.triple for q in ontology], [q.triple for q in asserted])
         quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
     else:
@@ -67,8 +67,10 @@ def inferred_quads(
     return quads
 
 
-class InvalidData(ValueError):
+class InvalidData(IpkgError, ValueError):
     """The data breaks its shapes or misquotes its source; the message lists every violation."""
+
+    kind = ErrorKind.INVALID
 
     def __init__(self, source: Path, violations: Sequence[Violation]) -> None:
         lines = "\n".join(f"  {v}" for v in violations)
@@ -104,7 +106,8 @@ def check_article(
 def article_quads(
     sources: ArticleSources,
     namespaces: Namespaces,
-    reasoner: str = "owlrl",
+    *,
+    reasoner: Reasoner = Reasoner.OWLRL,
     cache: InferenceCache | None = None,
     validate: bool = False,
 ) -> list[ox.Quad]:
@@ -117,7 +120,7 @@ def article_quads(
     asserted = read_quads(sources.facts, written.graph("asserted"))
     if validate:
         check_article(sources, ontology, asserted, cache)
-    if reasoner == "none":
+    if reasoner == Reasoner.NONE:
         return rebased(ontology + asserted, namespaces)
     key = cache_key((read_input(p) for p in sources.inputs()), base=written.base, reasoner=reasoner)
     inferred = inferred_quads(
@@ -144,7 +147,7 @@ def reasoned_files(
     written = as_written(namespaces)
     data = file_quads(specs)
     schema = read_quads(ontology, written.graph("ontology"))
-    if settings.reasoner == "none":
+    if settings.reasoner == Reasoner.NONE:
         return rebased(schema + data, namespaces)
     contents = (read_input(p) for p in (ontology, *(spec.path for spec in specs)))
     key = cache_key(contents, base=written.base, reasoner=settings.reasoner)
@@ -180,9 +183,9 @@ def dataset_title(settings: Settings) -> str:
     return ARTICLE_TITLE
 
 
-def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
-    """Every quad to serve: the user's files (reasoned when ``--ontology`` is given) or else the
-    article graph, and the saved-query catalogue."""
+def dataset_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """The dataset's quads: the user's files (reasoned when ``--ontology`` is given) or else the
+    article graph (the stores add the saved-query catalogue)."""
     if not settings.data:
         quads = article_quads(
             ArticleSources.embedded(),
@@ -196,9 +199,4 @@ def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
         quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
     else:
         quads = rebased(file_quads(DataSpec.parse(text) for text in settings.data), namespaces)
-    return quads + served_catalogue(settings, namespaces)
-
-
-def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
-    """The store to serve, in memory, and a title for it."""
-    return store_of(served_quads(settings, namespaces)), dataset_title(settings)
+    return quads

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ipkg.errors import IpkgError
+
 FORMATS_BY_SUFFIX: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".turtle": ox.RdfFormat.TURTLE,
@@ -31,7 +33,7 @@ _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _POSITION = re.compile(r"line (\d+) column (\d+)")
 
 
-class RdfInputError(ValueError):
+class RdfInputError(IpkgError, ValueError):
     """An RDF input cannot be read; the message says which file and where."""
 
 

@@ -31,6 +31,7 @@ from ipkg.build.reasoning import (
 )
 from ipkg.build.reasoning import SCHEMA_CLASSES as SCHEMA_CLASS_IRIS
 from ipkg.build.terms import rdflib_graph, to_oxigraph
+from ipkg.errors import IpkgError
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ JOINING_AXIOMS = {  # constructs whose rules join triples in ways this module do
 }
 
 
-class NotStreamable(ValueError):
+class NotStreamable(IpkgError, ValueError):
     """The ontology or data needs rules that join triples in ways streaming cannot complete."""
 
 
@@ -136,7 +137,7 @@ class Probes:
         self._add(GENERIC_PREDICATE, "gp", as_predicate=True)
         self._add(GENERIC_CLASS, "gc", as_predicate=False)
 
-    def _add(self, key: ProbeKey, name: str, as_predicate: bool) -> None:
+    def _add(self, key: ProbeKey, name: str, *, as_predicate: bool) -> None:
         node = rdflib.URIRef(f"urn:ipkg:probe:{name}:s")
         other = rdflib.URIRef(f"urn:ipkg:probe:{name}:o")
         triple = (node, key[1], other) if as_predicate else (node, RDF.type, key[1])
@@ -167,7 +168,7 @@ class Probes:
         return {key: entailment_of(found[key], is_class=key[0] == "c") for key in found}
 
 
-def entailment_of(found: Sequence[tuple[Slot, Slot, Slot]], is_class: bool) -> Entailment:
+def entailment_of(found: Sequence[tuple[Slot, Slot, Slot]], *, is_class: bool) -> Entailment:
     """The triples credited to one probe, with the types of its subject and object apart."""
     subject_types: set[Term] = set()
     object_types: set[Term] = set()

@@ -6,19 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent.parent  # src/ipkg
-
-
-def project_root() -> Path:
-    """The folder holding ``ontology/``, ``data/`` and ``queries/``.
-
-    An installed wheel carries them inside the package (``ipkg/embedded``); an editable install
-    or a checkout reads them from the repository, two levels above ``src/ipkg``.
-    """
-    embedded = _PACKAGE / "embedded"
-    if (embedded / "data").is_dir():
-        return embedded
-    return _PACKAGE.parent.parent
+from ipkg.config import project_root
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
+from ipkg.namespaces import RDF, XSD
+
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = RDF + "langString"
 
 
 def to_rdflib(term: OxTerm, normalize: bool = True) -> Node:

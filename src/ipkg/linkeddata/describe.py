@@ -1,7 +1,7 @@
 """Everything a page says about one IRI: labels, types (asserted or inferred), links out and in
 with readable labels, a statistic in words, and the article sentences behind each fact.
 
-Queries go through a :data:`Runner` (a store in tests and on the command line, the query workers
+Queries go through a :data:`Select` (a store in tests and on the command line, the query workers
 in the web service), so this module never decides where a query runs.
 """
 
@@ -16,29 +16,21 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, RDFS, SKOS, Namespaces
+from ipkg.sparql.results_json import term_from_json
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, OxTerm]
-Runner = Callable[[str, Mapping[str, OxTerm]], list[Row]]
+Select = Callable[[str, Mapping[str, OxTerm]], list[Row]]
 """Runs a SELECT with some variables bound in advance; answers its rows."""
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = RDF + "type"
 RDFS_LABEL = RDFS + "label"
 SKOS_DEFINITION = SKOS + "definition"
 MAX_LINKS = 2000
-PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-PREFIX time: <http://www.w3.org/2006/time#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+PREFIXES = "".join(
+    f"PREFIX {name}: <{COMMON_PREFIXES[name]}>\n"
+    for name in ("rdf", "rdfs", "skos", "prov", "oa", "time", "dcterms")
+)
 
 
 def prefixes(ns: Namespaces) -> str:
@@ -50,7 +42,7 @@ def prefixes(ns: Namespaces) -> str:
 # Runners
 
 
-def store_runner(store: ox.Store) -> Runner:
+def store_select(store: ox.Store) -> Select:
     """A runner that queries a store directly (the union of its graphs)."""
 
     def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
@@ -60,20 +52,6 @@ def store_runner(store: ox.Store) -> Runner:
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
     return run
-
-
-def term_from_json(binding: Mapping[str, str]) -> OxTerm:
-    """A term of a SPARQL JSON result binding."""
-    kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    if "datatype" in binding:
-        return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
-    return ox.Literal(value)
 
 
 def rows_from_json(body: bytes) -> list[Row]:
@@ -273,7 +251,7 @@ def sentence_of(row: Row) -> Sentence:
 
 
 def supporting_sentences(
-    run: Runner, ns: Namespaces, iri: str
+    run: Select, ns: Namespaces, iri: str
 ) -> dict[tuple[str, str, str], tuple[Sentence, ...]]:
     """The sentences behind each reified fact whose subject or object is ``iri``, by triple
     (subject, predicate, object in N-Triples form)."""
@@ -289,7 +267,7 @@ def sentence_order(sentence: Sentence) -> tuple[int, str]:
 
 
 def _grouped(
-    rows: dict[tuple[str, str], dict], labels: _Labels, incoming: bool
+    rows: dict[tuple[str, str], dict], labels: _Labels, *, incoming: bool
 ) -> tuple[PropertyGroup, ...]:
     groups: dict[str, list[Link]] = {}
     predicates: dict[str, Term] = {}
@@ -333,7 +311,7 @@ def _grouped(
 
 
 def _blank_details(
-    run: Runner, ns: Namespaces, iri: str, labels: _Labels
+    run: Select, ns: Namespaces, iri: str, labels: _Labels
 ) -> dict[str, tuple[tuple[Term, Term], ...]]:
     rows = run(prefixes(ns) + BLANK_DETAILS % MAX_LINKS, {"this": ox.NamedNode(iri)})
     for row in rows:
@@ -353,7 +331,7 @@ def _blank_details(
     }
 
 
-def describe(run: Runner, ns: Namespaces, iri: str, languages: tuple[str, ...]) -> Description:
+def describe(run: Select, ns: Namespaces, iri: str, languages: tuple[str, ...]) -> Description:
     """Everything the page of ``iri`` shows, labels in the first of ``languages`` available."""
     this = ox.NamedNode(iri)
     labels = _Labels(languages)
@@ -492,7 +470,7 @@ def period_words(label: str, relation: str, whole: str) -> str:
 
 
 def statistic_text(
-    run: Runner,
+    run: Select,
     ns: Namespaces,
     iri: str,
     outgoing: dict[tuple[str, str], dict],

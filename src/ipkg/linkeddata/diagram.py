@@ -14,13 +14,14 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
 from ipkg.build.sources import ArticleSources
+from ipkg.errors import IpkgError
 
 IPKG = rdflib.Namespace("https://ipkg.example.org/ontology#")
 CORE = ("Person", "Institution", "Program", "Hub", "Statistic")
 CODED = ("Measure", "Unit", "Qualifier", "Status", "Field", "Role")
 
 
-class DiagramError(Exception):
+class DiagramError(IpkgError):
     """The diagram cannot be written (e.g. Graphviz is missing); the message says why."""
 
 

@@ -16,11 +16,9 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
 from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
-from ipkg.namespaces import COMMON_PREFIXES, Namespaces
+from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, XSD, Namespaces
 from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 EXTRA_PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
     "time": "http://www.w3.org/2006/time#",

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from ipkg.linkeddata.describe import (
     OxTerm,
-    Runner,
+    Select,
     Sentence,
     Term,
     graph_role,
@@ -20,11 +20,8 @@ from ipkg.linkeddata.describe import (
     sentence_order,
 )
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import OWL, RDF_TYPE, RDFS, Namespaces
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 MAX_DERIVATIONS = 6
 MAX_DEPTH = 2
 
@@ -210,11 +207,11 @@ LABELS = "SELECT ?x ?l WHERE { ?x rdfs:label ?l }"
 class _Explainer:
     """One explanation's queries, with the labels and triple facts it has already looked up."""
 
-    def __init__(self, run: Runner, ns: Namespaces, languages: tuple[str, ...]) -> None:
+    def __init__(self, run: Select, ns: Namespaces, languages: tuple[str, ...]) -> None:
         self.run = run
         self.ns = ns
         self.languages = languages
-        self.head = prefixes(ns) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+        self.head = prefixes(ns) + f"PREFIX owl: <{OWL}>\n"
         self.labels: dict[str, str] = {}
         self.facts: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Sentence, ...]]] = {}
 
@@ -328,7 +325,7 @@ def _grounded_first(derivation: Derivation) -> tuple[int, str]:
 
 
 def explain(
-    run: Runner, ns: Namespaces, triple: tuple[OxTerm, OxTerm, OxTerm], languages: tuple[str, ...]
+    run: Select, ns: Namespaces, triple: tuple[OxTerm, OxTerm, OxTerm], languages: tuple[str, ...]
 ) -> Explanation:
     """Why the triple holds: the graphs stating it and, if it is inferred, its derivations."""
     s, p, o = triple

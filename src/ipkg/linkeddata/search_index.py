@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ipkg.linkeddata.describe import Runner, prefixes
+from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.labels import local_name, pick
 from ipkg.namespaces import Namespaces
 
@@ -100,7 +100,7 @@ class SearchIndex:
             """
         )
 
-    def build(self, run: Runner, ns: Namespaces, version: object) -> None:
+    def build(self, run: Select, ns: Namespaces, version: object) -> None:
         """Reads names, classes, sentences and mentions from the store and indexes them."""
         started = time.perf_counter()
         head = prefixes(ns)

@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ipkg.errors import IpkgError
+from ipkg.namespaces import XSD
+
 if TYPE_CHECKING:
     from ipkg.queries.saved import SavedQuery
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAMETER_TYPES = ("iri", "string", "langstring", "integer", "decimal", "date")
 DEFAULT_LANGUAGE = "en"
 MAX_VALUE_LENGTH = 500
@@ -40,7 +42,7 @@ _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-class BindingError(ValueError):
+class BindingError(IpkgError, ValueError):
     """A parameter value that does not fit its type; the message names the parameter."""
 
     def __init__(self, name: str, reason: str) -> None:
@@ -142,7 +144,7 @@ WRITERS = {
 }
 
 
-def term_for(parameter, value: str, check_allowed: bool = True) -> str:
+def term_for(parameter, value: str, *, check_allowed: bool = True) -> str:
     """``value`` as an RDF term in N-Triples syntax for ``parameter`` (a
     :class:`ipkg.queries.saved.Parameter`); raises :class:`BindingError` naming it."""
     if len(value) > MAX_VALUE_LENGTH:

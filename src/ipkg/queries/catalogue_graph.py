@@ -10,14 +10,9 @@ import pyoxigraph as ox
 
 from ipkg.build.sources import ArticleSources
 from ipkg.config import Settings
-from ipkg.namespaces import Namespaces
+from ipkg.namespaces import DCTERMS, RDF, SCHEMA, SH, XSD, Namespaces
 from ipkg.queries.saved import Catalogue, Parameter, SavedQuery, read_catalogue
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-SH = "http://www.w3.org/ns/shacl#"
-SCHEMA = "http://schema.org/"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 EXECUTABLE_TYPES = {
     "SELECT": (SH + "SPARQLSelectExecutable", SH + "select"),
     "CONSTRUCT": (SH + "SPARQLConstructExecutable", SH + "construct"),

@@ -351,7 +351,7 @@ def query_files(folder: Path) -> list[Path]:
 
 
 def read_catalogue(
-    folder: Path, strict: bool = False, rebase: Callable[[str], str] | None = None
+    folder: Path, *, strict: bool = False, rebase: Callable[[str], str] | None = None
 ) -> Catalogue:
     """Every saved query in ``folder``. With ``strict`` the first bad file raises; otherwise
     bad files are logged with file and line, listed in ``errors``, and left out."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ipkg.errors import ErrorKind
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
@@ -42,16 +43,21 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class QueryOutcome:
-    """What came of a query: an HTTP status, a body, and how many rows or triples it holds."""
+    """What came of a query: a body, how many rows or triples it holds, and for a failure its
+    kind (the body is then the message)."""
 
-    status: int
     body: bytes
     content_type: str
     rows: int = 0
+    failure: ErrorKind | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
     @classmethod
-    def error(cls, status: int, message: str) -> QueryOutcome:
-        return cls(status, message.encode("utf-8"), "text/plain; charset=utf-8")
+    def error(cls, kind: ErrorKind, message: str) -> QueryOutcome:
+        return cls(message.encode("utf-8"), "text/plain; charset=utf-8", failure=kind)
 
 
 def short(message: str, limit: int = 300) -> str:
@@ -118,11 +124,11 @@ def run_query(store: ox.Store, request: QueryRequest):
 
 
 def serialised(result, request: QueryRequest) -> QueryOutcome:
-    """The 200 outcome carrying a query result (boolean, solutions or triples) in the
+    """The outcome carrying a query result (boolean, solutions or triples) in the
     requested format; raises ResultTooLarge past the caps."""
     fmt = BY_KEY[request.format_key]
     if isinstance(result, ox.QueryBoolean | bool):
-        return QueryOutcome(200, write_boolean(fmt, bool(result)), fmt.content_type, 1)
+        return QueryOutcome(write_boolean(fmt, bool(result)), fmt.content_type, 1)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
         rows = (tuple(solution) for solution in result)  # values in variable order
@@ -130,23 +136,24 @@ def serialised(result, request: QueryRequest) -> QueryOutcome:
     else:
         prefixes = {**COMMON_PREFIXES, **request.prefixes}
         body, count = write_graph(fmt, result, request.max_rows, request.max_bytes, prefixes)
-    return QueryOutcome(200, body, fmt.content_type, count)
+    return QueryOutcome(body, fmt.content_type, count)
 
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryOutcome:
-    """Runs a query and serialises its result, turning every failure into an HTTP outcome."""
+    """Runs a query and serialises its result, turning every failure into an outcome of its kind."""
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:
         message = undeclared_prefix(str(exc), request.query) or short(str(exc))
-        return QueryOutcome.error(400, f"SPARQL syntax error: {message}")
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"SPARQL syntax error: {message}")
     except ResultTooLarge as exc:
         return QueryOutcome.error(
-            400, f"{exc}; add a LIMIT or narrow the query (the cap protects the server)"
+            ErrorKind.BAD_REQUEST,
+            f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
         )
     except MemoryError:
-        return QueryOutcome.error(503, "query ran out of its memory allowance")
+        return QueryOutcome.error(ErrorKind.UNAVAILABLE, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
         # of a variable the query does not project) must not end the worker.
-        return QueryOutcome.error(400, f"query failed: {exc}")
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"query failed: {exc}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ipkg.errors import ErrorKind, IpkgError
+
 _TOKENS = re.compile(
     r"""
       (?P<comment>\#[^\n\r]*)
@@ -34,12 +36,8 @@ PROLOGUE_KEYWORDS = frozenset({"BASE", "PREFIX"})
 MAX_NESTING = 64
 
 
-class RefusedQuery(ValueError):
-    """A request the endpoint will not run; ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+class RefusedQuery(IpkgError, ValueError):
+    """A request the endpoint will not run; ``kind`` says why."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ def inspect_request(text: str) -> Inspection:
                 raise RefusedQuery(
                     "SERVICE (federated query) is disabled on this endpoint: queries may not "
                     f"reach other servers (at {_line_col(text, match.start())})",
-                    403,
+                    ErrorKind.FORBIDDEN,
                 )
             if form is None and word in QUERY_FORMS:
                 form = word

@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, execute
 from ipkg.sparql.isolation import confine, die_with_parent
 
@@ -68,7 +69,9 @@ def _worker_loop(channel: socket.socket, source: StoreSource, memory_bytes: int)
         try:
             outcome = execute(store, request)
         except MemoryError:
-            outcome = QueryOutcome.error(503, "query ran out of its memory allowance")
+            outcome = QueryOutcome.error(
+                ErrorKind.UNAVAILABLE, "query ran out of its memory allowance"
+            )
         conn.send_bytes(pickle.dumps(outcome))
 
 
@@ -179,7 +182,7 @@ class WorkerPool:
     def run(
         self, request: QueryRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome:
-        """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
+        """Runs ``request``; a timeout outcome if it is not done ``timeout`` s after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout
         if self.apart_graphs:
             request = replace(request, apart_graphs=self.apart_graphs)
@@ -188,7 +191,9 @@ class WorkerPool:
                 worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
             except queue.Empty:
                 self._count("busy_rejections")
-                return QueryOutcome.error(503, "every query worker is busy; try again shortly")
+                return QueryOutcome.error(
+                    ErrorKind.UNAVAILABLE, "every query worker is busy; try again shortly"
+                )
             with self._settled:
                 self._busy += 1
             if worker.generation != self._generation:  # left over from before a refresh
@@ -206,13 +211,16 @@ class WorkerPool:
             if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
                 self._count("killed_at_deadline")
                 self._replace(worker)
-                return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
+                return QueryOutcome.error(
+                    ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+                )
             outcome: QueryOutcome = pickle.loads(worker.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError):
             self._count("crashed")
             self._replace(worker)
             return QueryOutcome.error(
-                503, "query stopped: it exceeded its memory allowance or its worker ended"
+                ErrorKind.UNAVAILABLE,
+                "query stopped: it exceeded its memory allowance or its worker ended",
             )
         self._count("completed")
         self._give_back(worker)

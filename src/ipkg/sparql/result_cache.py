@@ -98,7 +98,7 @@ class ResultCache:
         """Keeps a complete answer given at data ``version``; False if it is not kept (not a
         200, larger than the whole cache, or the data has changed since)."""
         cost = entry_cost(key, outcome)
-        if outcome.status != 200 or cost > self.capacity:
+        if not outcome.ok or cost > self.capacity:
             return False
         with self._lock:
             self._follow(version)

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ipkg.build.terms import XSD_STRING
+from ipkg.errors import IpkgError
 from ipkg.sparql.formats import ResultFormat
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -35,7 +36,7 @@ RDF_FORMATS = {
 }
 
 
-class ResultTooLarge(Exception):
+class ResultTooLarge(IpkgError):
     """The result passed the configured cap on rows or bytes."""
 
 

@@ -5,18 +5,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ipkg.build.cache import cache_key
-from ipkg.build.dataset import dataset_title, served_quads, served_store
+from ipkg.build.dataset import dataset_quads, dataset_title, store_of
 from ipkg.build.loading import DataSpec, read_input
 from ipkg.build.sources import ArticleSources
-from ipkg.config import Settings
+from ipkg.config import Settings, StoreKind
 from ipkg.namespaces import GRAPH_NAMES, Namespaces
+from ipkg.queries.catalogue_graph import served_catalogue
 from ipkg.stores.base import DEFAULT_GRAPH, Store, StoreError
 from ipkg.stores.disk import DiskStore
 from ipkg.stores.memory import MemoryStore
 from ipkg.stores.remote import Endpoint, RemoteStore
 
 __all__ = ["DEFAULT_GRAPH", "DiskStore", "MemoryStore", "RemoteStore", "Store", "StoreError"]
+
+
+def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
+    """Every quad to serve: the dataset and the saved-query catalogue."""
+    return dataset_quads(settings, namespaces) + served_catalogue(settings, namespaces)
+
+
+def served_store(settings: Settings, namespaces: Namespaces) -> tuple[ox.Store, str]:
+    """The store to serve, in memory, and a title for it."""
+    return store_of(served_quads(settings, namespaces)), dataset_title(settings)
 
 
 def input_files(settings: Settings) -> list[Path]:
@@ -53,20 +66,22 @@ def dataset_graphs(settings: Settings, namespaces: Namespaces) -> list[str]:
 def remote_store(settings: Settings, namespaces: Namespaces) -> RemoteStore:
     """The remote store ``settings.store`` names, with the dataset's graphs."""
     endpoint = Endpoint.parse(
-        settings.store, user=settings.store_user or None, password=settings.store_password or None
+        settings.store_spec.location,
+        user=settings.store_user or None,
+        password=settings.store_password or None,
     )
     return RemoteStore(endpoint, dataset_graphs(settings, namespaces), timeout=60)
 
 
 def opened_store(settings: Settings, namespaces: Namespaces) -> tuple[Store, str]:
     """The store ``--store`` names, ready to start, and the title of its dataset."""
-    if settings.store.startswith("disk:"):
-        path = Path(settings.store[len("disk:") :]).expanduser()
+    spec = settings.store_spec
+    if spec.kind is StoreKind.DISK:
         store = DiskStore.opened(
-            path, input_key(settings), lambda: served_quads(settings, namespaces)
+            spec.path, input_key(settings), lambda: served_quads(settings, namespaces)
         )
         return store, dataset_title(settings)
-    if settings.store.startswith("sparql+"):
+    if spec.kind is StoreKind.REMOTE:
         return remote_store(settings, namespaces), dataset_title(settings)
     store, title = served_store(settings, namespaces)
     return MemoryStore(store), title

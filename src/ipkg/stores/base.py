@@ -8,14 +8,18 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from ipkg.config import StoreKind
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.pool import PoolStats, StoreSource, WorkerPool
 
 DEFAULT_GRAPH = ""  # the key of the default graph in graph-size and replacement maps
 
 
-class StoreError(RuntimeError):
+class StoreError(IpkgError, RuntimeError):
     """The store cannot do what was asked (unreachable, refused a write); the message says why."""
+
+    kind = ErrorKind.UPSTREAM
 
 
 class PooledStore:
@@ -62,7 +66,7 @@ class QueryRunner(Protocol):
 class Store(Protocol):
     """A dataset the service reads and, with updates enabled, writes."""
 
-    kind: str
+    kind: StoreKind
 
     def start(self, workers: int, memory_mb: int) -> QueryRunner:
         """Starts the query runner (call while the process is single-threaded: it may fork)."""
@@ -84,6 +88,11 @@ class Store(Protocol):
         """Every quad of the dataset (the starting point of a write)."""
         ...
 
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """The quads of the named graph ``graph`` read whole (None: every named graph, and
+        the default graph's triples that are in none), never cut at a row cap."""
+        ...
+
     def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
         """Replaces each graph named in ``graphs`` ('' is the default graph) by its quads, all
         or nothing; an empty sequence removes the graph. Queries after it see the new data."""
@@ -99,6 +108,16 @@ class Store(Protocol):
 def graph_key(term: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
     """The key of a quad's graph in size and replacement maps."""
     return DEFAULT_GRAPH if isinstance(term, ox.DefaultGraph) else term.value
+
+
+def whole_graph(store: ox.Store, graph: str | None) -> list[ox.Quad]:
+    """:meth:`Store.graph_quads` of a pyoxigraph store."""
+    if graph is not None:
+        return list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    named = [q for q in store if not isinstance(q.graph_name, ox.DefaultGraph)]
+    in_named = {q.triple for q in named}
+    default = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    return named + [q for q in default if q.triple not in in_named]
 
 
 def graph_term(key: str) -> ox.NamedNode | ox.DefaultGraph:

@@ -24,12 +24,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ipkg.config import StoreKind
 from ipkg.stores.base import (
     DEFAULT_GRAPH,
     PooledStore,
     StoreError,
     distinct_triples,
     replacement_update,
+    whole_graph,
 )
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ def measured_sizes(store: ox.Store) -> dict[str, Any]:
 class DiskStore(PooledStore):
     """A RocksDB-backed dataset in a directory and the worker pool that queries it."""
 
-    kind = "disk"
+    kind = StoreKind.DISK
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -168,6 +170,13 @@ class DiskStore(PooledStore):
         store = self.reader()
         try:
             return list(store)
+        finally:
+            del store
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        store = self.reader()
+        try:
+            return whole_graph(store, graph)
         finally:
             del store
 

@@ -7,13 +7,21 @@ from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
-from ipkg.stores.base import PooledStore, distinct_triples, graph_term, sizes_of, updated_graphs
+from ipkg.config import StoreKind
+from ipkg.stores.base import (
+    PooledStore,
+    distinct_triples,
+    graph_term,
+    sizes_of,
+    updated_graphs,
+    whole_graph,
+)
 
 
 class MemoryStore(PooledStore):
     """An in-memory dataset and the worker pool that queries it."""
 
-    kind = "memory"
+    kind = StoreKind.MEMORY
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -31,6 +39,9 @@ class MemoryStore(PooledStore):
 
     def quads(self) -> list[ox.Quad]:
         return list(self.store)
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        return whole_graph(self.store, graph)
 
     def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
         replaced = {graph_term(key) for key in graphs}

@@ -31,10 +31,14 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from ipkg.config import StoreKind
+from ipkg.errors import ErrorKind
+from ipkg.namespaces import XSD
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
 from ipkg.sparql.pool import PoolStats
+from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 
@@ -60,6 +64,7 @@ class Endpoint:
     def parse(
         cls,
         spec: str,
+        *,
         user: str | None = None,
         password: str | None = None,
         update_url: str | None = None,
@@ -89,7 +94,7 @@ def _bnode(label: str) -> ox.BlankNode:
 
 
 PAGE_ROWS = 1000  # rows per page when a graph is read in pages (below any store's row cap)
-XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+XSD_DURATION = XSD + "duration"
 _MONTH_COUNT = re.compile(r"-?\d+")
 _DURATION_AS_MONTHS = re.compile(r'"(-?\d+)"\^\^<' + re.escape(XSD_DURATION) + ">")
 
@@ -104,20 +109,14 @@ def duration_of_months(count: str) -> str:
 
 
 def term_of(binding: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A SPARQL JSON results term (1.0 or 1.1 style) as a pyoxigraph term."""
+    """A SPARQL JSON results term (1.0 or 1.1 style) as a pyoxigraph term, with the remote
+    store's blank-node labels made valid and its month counts written as durations again."""
     kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
     if kind == "bnode":
         return _bnode(value)
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    if "datatype" in binding:
-        datatype = binding["datatype"]
-        if datatype == XSD_DURATION and _MONTH_COUNT.fullmatch(value):
-            value = duration_of_months(value)
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
+    if binding.get("datatype") == XSD_DURATION and _MONTH_COUNT.fullmatch(value):
+        return term_from_json({**binding, "value": duration_of_months(value)})
+    return term_from_json(binding)
 
 
 def triples_of(body: bytes) -> list[ox.Triple]:
@@ -213,23 +212,34 @@ class RemoteRunner:
             form = inspect_request(request.query).form
             outcome = self._answer(request, form, deadline)
         except RefusedQuery as exc:
-            outcome = QueryOutcome.error(exc.status, str(exc))
+            outcome = QueryOutcome.error(exc.kind, str(exc))
         except ResultTooLarge as exc:
             outcome = QueryOutcome.error(
-                400, f"{exc}; add a LIMIT or narrow the query (the cap protects the server)"
+                ErrorKind.BAD_REQUEST,
+                f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
             )
         except QueryBadFormed as exc:
-            outcome = QueryOutcome.error(400, f"SPARQL syntax error: {short(_message(exc))}")
+            outcome = QueryOutcome.error(
+                ErrorKind.BAD_REQUEST, f"SPARQL syntax error: {short(_message(exc))}"
+            )
         except TimeoutError:
             self.stats.killed_at_deadline += 1
-            return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
+            return QueryOutcome.error(
+                ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+            )
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
             if "timeout" in str(exc).lower() or "timed out" in str(exc).lower():
                 self.stats.killed_at_deadline += 1
-                return QueryOutcome.error(503, f"query stopped at its deadline of {timeout:g} s")
-            outcome = QueryOutcome.error(502, f"the remote store failed: {short(_message(exc))}")
+                return QueryOutcome.error(
+                    ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+                )
+            outcome = QueryOutcome.error(
+                ErrorKind.UPSTREAM, f"the remote store failed: {short(_message(exc))}"
+            )
         except (ValueError, SyntaxError) as exc:
-            outcome = QueryOutcome.error(502, f"unreadable answer from the remote store: {exc}")
+            outcome = QueryOutcome.error(
+                ErrorKind.UPSTREAM, f"unreadable answer from the remote store: {exc}"
+            )
         self.stats.completed += 1
         return outcome
 
@@ -258,7 +268,7 @@ class RemoteRunner:
         truncated = response.headers.get("X-SPARQL-MaxRows")
         if truncated:
             return QueryOutcome.error(
-                502,
+                ErrorKind.UPSTREAM,
                 f"the remote store cut the result at {truncated} rows (its ResultSetMaxRows); "
                 "add a LIMIT or narrow the query",
             )
@@ -266,18 +276,18 @@ class RemoteRunner:
         if is_graph:
             triples = triples_of(body)
             data, count = write_graph(fmt, triples, request.max_rows, request.max_bytes)
-            return QueryOutcome(200, data, fmt.content_type, count)
+            return QueryOutcome(data, fmt.content_type, count)
         document = json.loads(body)
         if "boolean" in document:
             value = document["boolean"] in (True, 1, "1", "true")
-            return QueryOutcome(200, write_boolean(fmt, value), fmt.content_type, 1)
+            return QueryOutcome(write_boolean(fmt, value), fmt.content_type, 1)
         variables = document["head"].get("vars", [])
         rows = (
             [term_of(b[v]) if v in b else None for v in variables]
             for b in document["results"]["bindings"]
         )
         data, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
-        return QueryOutcome(200, data, fmt.content_type, count)
+        return QueryOutcome(data, fmt.content_type, count)
 
     def _dataset(self, request: QueryRequest) -> dict[str, Sequence[str]]:
         if request.default_graphs is not None or request.named_graphs is not None:
@@ -308,7 +318,7 @@ def _message(exc: Exception) -> str:
 class RemoteStore:
     """A dataset held by a remote SPARQL 1.1 store, in the named graphs ``graphs``."""
 
-    kind = "remote"
+    kind = StoreKind.REMOTE
 
     def __init__(self, endpoint: Endpoint, graphs: Sequence[str], timeout: float = 60) -> None:
         self.endpoint = endpoint
@@ -332,7 +342,7 @@ class RemoteStore:
         outcome = self.pool.run(
             QueryRequest(query, "json", union_default_graph=False), self.timeout
         )
-        if outcome.status != 200:
+        if not outcome.ok:
             raise StoreError(f"{self.endpoint.query_url}: {outcome.body.decode()}")
         return json.loads(outcome.body)["results"]["bindings"]
 
@@ -435,6 +445,10 @@ class RemoteStore:
             name = ox.NamedNode(graph)
             quads += [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
         return quads
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """Through the Graph Store Protocol: the row cap of queries would cut a large graph."""
+        return [q for q in self.quads() if graph in (None, q.graph_name.value)]
 
     def _graph_triples(self, graph: str) -> list[ox.Triple]:
         response = self._send(

@@ -21,8 +21,9 @@ from ipkg.build.loading import read_quads
 from ipkg.build.sources import ArticleSources
 from ipkg.build.terms import rdflib_graph
 from ipkg.build.validation import Violation, article_violations
-from ipkg.config import Settings
-from ipkg.namespaces import Namespaces
+from ipkg.config import Reasoner, Settings
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.namespaces import SH, XSD, Namespaces
 from ipkg.sparql.inspection import _TOKENS
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
 
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 Change = Callable[[ox.Store], None]
 
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SH = "http://www.w3.org/ns/shacl#"
 # Oxigraph stores every integer-derived datatype as xsd:integer; these bounds keep their meaning.
 STORED_AS_INTEGER = {
     "nonNegativeInteger": ("minInclusive", 0),
@@ -60,19 +59,18 @@ def shapes_as_stored(shapes: rdflib.Graph) -> rdflib.Graph:
     return adjusted
 
 
-class WriteRefused(Exception):
-    """A write the service will not make; ``status`` is the HTTP status to answer with."""
+class WriteRefused(IpkgError):
+    """A write the service will not make; ``kind`` says why."""
 
-    def __init__(self, status: int, message: str, violations: Sequence[Violation] = ()) -> None:
+    def __init__(self, kind: ErrorKind, message: str, violations: Sequence[Violation] = ()) -> None:
         if violations:
             message += "\n" + "\n".join(f"  {v}" for v in violations)
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, kind)
         self.violations = list(violations)
 
 
 @dataclass(frozen=True)
-class Dataset:
+class WritePolicy:
     """What decides how a write is checked: the article graph (validated and reasoned), the
     user's own files reasoned against ``--ontology``, or the user's files as they are."""
 
@@ -94,7 +92,8 @@ class Dataset:
         """The graph a write aimed at ``key`` changes; refuses read-only graphs."""
         if key in self.derived_graphs:
             raise WriteRefused(
-                403, f"<{key}> is the ontology or its inferences; write the data graphs"
+                ErrorKind.FORBIDDEN,
+                f"<{key}> is the ontology or its inferences; write the data graphs",
             )
         if not self.is_article:
             return key
@@ -102,7 +101,8 @@ class Dataset:
         if key in (DEFAULT_GRAPH, asserted):
             return DEFAULT_GRAPH
         raise WriteRefused(
-            403, f"only the asserted facts are writable (<{asserted}> or the default graph)"
+            ErrorKind.FORBIDDEN,
+            f"only the asserted facts are writable (<{asserted}> or the default graph)",
         )
 
 
@@ -125,7 +125,7 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
             word = text.upper()
             if word in ("USING", "WITH"):
                 raise WriteRefused(
-                    400,
+                    ErrorKind.BAD_REQUEST,
                     f"the update has its own {word} clause and the request also names "
                     "using-graph-uri/using-named-graph-uri: send one or the other",
                 )
@@ -138,7 +138,7 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
     return "".join(out)
 
 
-def _scratch(quads: Sequence[ox.Quad], dataset: Dataset) -> ox.Store:
+def _scratch(quads: Sequence[ox.Quad], dataset: WritePolicy) -> ox.Store:
     """A copy of the dataset to change; the article's asserted facts in its default graph."""
     asserted = dataset.namespaces.graph("asserted") if dataset.is_article else None
     scratch = ox.Store()
@@ -152,7 +152,7 @@ def _scratch(quads: Sequence[ox.Quad], dataset: Dataset) -> ox.Store:
 
 
 def _article_graphs(
-    before: ox.Store, after: ox.Store, dataset: Dataset
+    before: ox.Store, after: ox.Store, dataset: WritePolicy
 ) -> dict[str, list[ox.Quad]]:
     """The new asserted and inferred graphs, once the change passed every check."""
     ns = dataset.namespaces
@@ -160,7 +160,7 @@ def _article_graphs(
     others = sorted(key for key in changed if key != DEFAULT_GRAPH)
     if others:
         raise WriteRefused(
-            403,
+            ErrorKind.FORBIDDEN,
             f"only the asserted facts are writable; the write changed <{others[0]}>",
         )
     if not changed:
@@ -179,9 +179,11 @@ def _article_graphs(
         sources.article.read_text(encoding="utf-8"),
     )
     if violations:
-        raise WriteRefused(422, "the write breaks the shapes; nothing was changed", violations)
+        raise WriteRefused(
+            ErrorKind.INVALID, "the write breaks the shapes; nothing was changed", violations
+        )
     graphs: dict[str, list[ox.Quad]] = {asserted_iri: asserted}
-    if dataset.settings.reasoner != "none":
+    if dataset.settings.reasoner != Reasoner.NONE:
         graphs[ns.graph("inferred")] = inferred_quads(
             ontology, asserted, ns.graph("inferred"), "", None, dataset.settings.reasoner
         )
@@ -189,7 +191,7 @@ def _article_graphs(
 
 
 def _reasoned_file_graphs(
-    before: ox.Store, after: ox.Store, dataset: Dataset
+    before: ox.Store, after: ox.Store, dataset: WritePolicy
 ) -> dict[str, list[ox.Quad]]:
     """The changed data graphs and the inferences derived again from the ontology and every
     data graph, for ``--data`` files served with ``--ontology``."""
@@ -197,9 +199,10 @@ def _reasoned_file_graphs(
     derived = [key for key in changed if key in dataset.derived_graphs]
     if derived:
         raise WriteRefused(
-            403, f"<{derived[0]}> is the ontology or its inferences; write the data graphs"
+            ErrorKind.FORBIDDEN,
+            f"<{derived[0]}> is the ontology or its inferences; write the data graphs",
         )
-    if not changed or dataset.settings.reasoner == "none":
+    if not changed or dataset.settings.reasoner == Reasoner.NONE:
         return changed
     ontology_iri, inferred_iri = dataset.derived_graphs
     ontology = [q for q in after if graph_key(q.graph_name) == ontology_iri]
@@ -208,7 +211,7 @@ def _reasoned_file_graphs(
     return {**changed, inferred_iri: inferred}
 
 
-def committed(store: Store, dataset: Dataset, change: Change) -> dict[str, int]:
+def committed(store: Store, dataset: WritePolicy, change: Change) -> dict[str, int]:
     """Runs ``change`` on a copy of the data, checks the result and commits it to ``store``;
     returns the triples now in each graph it replaced. Raises :class:`WriteRefused` (nothing
     written) or SyntaxError for a malformed update."""
@@ -233,7 +236,7 @@ def sparql_update(text: str, base_iri: str | None) -> Change:
     return lambda scratch: scratch.update(text, base_iri=base_iri)
 
 
-def graph_put(target: str, triples: Sequence[ox.Triple], replace: bool) -> Change:
+def graph_put(target: str, triples: Sequence[ox.Triple], *, replace: bool) -> Change:
     """A change that puts triples in one graph ('' the default), replacing it or adding."""
     name = ox.DefaultGraph() if target == DEFAULT_GRAPH else ox.NamedNode(target)
 

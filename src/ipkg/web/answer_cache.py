@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from ipkg.web.errors import status_of
 from ipkg.web.observability import record
 from ipkg.web.protocol import PATH, ProtocolError, answer_key, read_operation
 from ipkg.web.state import ServiceState
@@ -47,7 +48,8 @@ class CachedAnswers:
         outcome, (status, headers) = sent
         start_response(status, headers)
         elapsed = time.perf_counter() - started
-        record(service.metrics, (method, PATH, PATH), outcome.status, elapsed, text, outcome.rows)
+        status = status_of(outcome.failure)
+        record(service.metrics, (method, PATH, PATH), status, elapsed, text, outcome.rows)
         return [outcome.body]
 
     def _key(self, environ: dict) -> tuple[tuple, str] | None:

@@ -28,18 +28,15 @@ from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
 from ipkg.sparql.inspection import inspect_request
-from ipkg.sparql.negotiation import choose
+from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
-from ipkg.web.errors import text_error
-from ipkg.web.labelling import choices_for, labels_of
-from ipkg.web.resources import languages, pool_runner
+from ipkg.web.errors import negotiate_or_406, status_of, text_error
+from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, pool_select
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
 
-EXTENSION_KEY = "ipkg.api"
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
 CATALOGUE_JSON = ResultFormat("catalogue", "application/json", frozenset(), "json")
 API_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -134,7 +131,7 @@ class ApiState:
 
 def api_state() -> ApiState:
     """The API state of the app handling the current request."""
-    return current_app.extensions[EXTENSION_KEY]
+    return current_app.extensions[API_EXTENSION_KEY]
 
 
 # Reading the request -----------------------------------------------------------------------
@@ -160,11 +157,7 @@ def _format(query: SavedQuery, extension: str | None) -> ResultFormat:
                 return candidate
         offered = ", ".join("." + c.extension for c in candidates)
         raise ApiError(404, f"'{query.name}' has no .{extension} form (available: {offered})")
-    chosen = choose(request.headers.get("Accept"), candidates)
-    if chosen is None:
-        offered = ", ".join(c.media_type for c in candidates)
-        raise ApiError(406, f"the Accept header allows none of: {offered}")
-    return chosen
+    return negotiate_or_406(candidates, "the Accept header allows none of: {offered}")
 
 
 def _page(query: SavedQuery, given: dict[str, list[str]]) -> int:
@@ -198,22 +191,9 @@ def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryO
     outcome = service.pool.run(
         _job(query, format_key, bindings), service.settings.query_timeout, time.monotonic()
     )
-    if outcome.status != 200:
-        raise ApiError(outcome.status, outcome.body.decode("utf-8", "replace"))
+    if not outcome.ok:
+        raise ApiError(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
     return outcome
-
-
-def _term(value: dict[str, str]) -> Term:
-    kind = value.get("type")
-    if kind == "uri":
-        return ox.NamedNode(value["value"])
-    if kind == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    if "datatype" in value:
-        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-    return ox.Literal(value["value"])
 
 
 def solutions_of(body: bytes) -> Solutions:
@@ -221,7 +201,7 @@ def solutions_of(body: bytes) -> Solutions:
     document = json.loads(body)
     variables = tuple(document["head"]["vars"])
     rows = tuple(
-        tuple(_term(b[v]) if v in b else None for v in variables)
+        tuple(term_from_json(b[v]) if v in b else None for v in variables)
         for b in document["results"]["bindings"]
     )
     return Solutions(variables, rows)
@@ -323,7 +303,7 @@ def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
 def _labelled(rows: list[list[dict]]) -> list[list[dict]]:
     """The table's IRI cells with the label, in the reader's language, of those that have one."""
     iris = [c["text"] for row in rows for c in row if c["kind"] == "iri"]
-    found = labels_of(pool_runner(), iris, languages())
+    found = labels_of(pool_select(), iris, languages())
     for row in rows:
         for c in row:
             if c["kind"] == "iri" and c["text"] in found:
@@ -343,7 +323,7 @@ def _units(rows: Sequence[Row]) -> list[str]:
     keys = {k for k in keys if "\n" not in k and len(k) < 1000}
     if not keys:
         return [""] * len(rows)
-    run = pool_runner()
+    run = pool_select()
     head = prefixes(state().namespaces)
     found = {str(r["key"]): r["unit"].value for r in run(head + UNITS % " ".join(keys), {})}
     named = labels_of(run, set(found.values()), languages())
@@ -358,7 +338,7 @@ def _units(rows: Sequence[Row]) -> list[str]:
 def _parameter_widgets(query: SavedQuery) -> dict[str, list[tuple[str, str]]]:
     """For each IRI parameter, its (value, label) choices: the allowed values, or else the
     resources of its default value's class."""
-    run, wanted = pool_runner(), languages()
+    run, wanted = pool_select(), languages()
     widgets: dict[str, list[tuple[str, str]]] = {}
     for p in query.params:
         if p.allowed:
@@ -516,9 +496,9 @@ def catalogue(extension: str | None = None) -> Response:
     if extension not in (None, "json", "html"):
         return text_error(404, f"the catalogue has no .{extension} form (available: .json, .html)")
     if extension is None:
-        chosen = choose(request.headers.get("Accept"), [CATALOGUE_JSON, HTML])
-        if chosen is None:
-            return text_error(406, "the catalogue is available as application/json or text/html")
+        chosen = negotiate_or_406(
+            [CATALOGUE_JSON, HTML], "the catalogue is available as application/json or text/html"
+        )
         extension = "html" if chosen is HTML else "json"
     queries = api_state().catalogue.queries
     if extension == "html":
@@ -563,7 +543,7 @@ def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
     catalogue = read_catalogue(service.settings.queries, rebase=service.namespaces.rebase_text)
     api = ApiState(catalogue, service.data_version)
-    app.extensions[EXTENSION_KEY] = api
+    app.extensions[API_EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",
         "Saved-query calls answered from the cache.",

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template
 
 from ipkg.build.sources import ArticleSources
-from ipkg.linkeddata.describe import Runner, Sentence, prefixes, sentence_of, sentence_order
+from ipkg.linkeddata.describe import Select, Sentence, prefixes, sentence_of, sentence_order
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.web.resources import languages, pool_runner
+from ipkg.web.pages import languages, pool_select
 from ipkg.web.state import state
 
 blueprint = Blueprint("article", __name__)
@@ -77,7 +77,7 @@ def paragraphs(
     return [p for p in result if p]
 
 
-def article_page(run: Runner) -> str:
+def article_page(run: Select) -> str:
     ns = state().namespaces
     head = prefixes(ns)
     sentences: dict[str, Sentence] = {}
@@ -129,7 +129,7 @@ def article_page(run: Runner) -> str:
 @blueprint.get("/article")
 def article() -> Response:
     """The article, sentences that support facts highlighted and linked."""
-    response = Response(article_page(pool_runner()), content_type="text/html; charset=utf-8")
+    response = Response(article_page(pool_select()), content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response
 

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 from markupsafe import escape
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from ipkg.namespaces import XSD
+
 NUMERIC_DATATYPES = frozenset(
     XSD + name
     for name in (

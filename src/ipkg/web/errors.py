@@ -5,10 +5,31 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from ipkg.errors import ErrorKind
+from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.negotiation import choose
+
 log = logging.getLogger(__name__)
+
+# The one place an error kind of the core becomes an HTTP status.
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.TIMEOUT: 503,
+    ErrorKind.UPSTREAM: 502,
+}
+
+
+def status_of(kind: ErrorKind | None) -> int:
+    """The HTTP status for an error kind; None (no error) is 200."""
+    return 200 if kind is None else STATUS_OF_KIND[kind]
 
 
 def text_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -16,6 +37,20 @@ def text_error(status: int, message: str, headers: dict[str, str] | None = None)
     response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
     response.headers.update(headers or {})
     return response
+
+
+class NotAcceptable(Exception):
+    """No format the client accepts is on offer; the message lists those that are (406)."""
+
+
+def negotiate_or_406(candidates: list[ResultFormat], message: str) -> ResultFormat:
+    """The candidate the request's ``Accept`` header prefers; else raises
+    :class:`NotAcceptable` with ``message``, its ``{offered}`` replaced by the media types."""
+    chosen = choose(request.headers.get("Accept"), candidates)
+    if chosen is None:
+        offered = ", ".join(c.media_type for c in candidates)
+        raise NotAcceptable(message.replace("{offered}", offered))
+    return chosen
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -37,4 +72,5 @@ def _unexpected(exc: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     """Installs the plain-text handlers on the app."""
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NotAcceptable, lambda exc: text_error(406, str(exc)))
     app.register_error_handler(Exception, _unexpected)

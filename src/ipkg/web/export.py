@@ -13,15 +13,12 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from ipkg.linkeddata.describe import Runner
 from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
-from ipkg.web.resources import pool_runner
+from ipkg.web.pages import graph_names
 from ipkg.web.state import state
 
 blueprint = Blueprint("export", __name__)
 CACHE_KEY = "ipkg.linkeddata.dumps"
-NAMED = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
-DEFAULT_ONLY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
 
 
 @dataclass(frozen=True)
@@ -48,25 +45,12 @@ def data_version() -> tuple:
     return (service.data_version, service.union_size, tuple(sorted(service.graph_sizes.items())))
 
 
-def graph_names() -> list[str]:
-    """The dumps this service offers: each named graph under ``<base>graph/``, and complete."""
-    prefix = state().namespaces.graph("")
-    names = sorted(g[len(prefix) :] for g in state().graph_sizes if g.startswith(prefix))
-    return [*[n for n in names if n and "/" not in n], "complete"]
-
-
-def quads_of(run: Runner, graph: str) -> list[ox.Quad]:
-    """The quads of a dump (every graph for ``complete``), read through the query workers; on
-    a remote store through the Graph Store Protocol, as its row cap would cut a large graph."""
+def quads_of(graph: str) -> list[ox.Quad]:
+    """The quads of a dump (every graph for ``complete``), read whole from the store."""
     service = state()
-    if service.backend is not None and service.backend.kind == "remote":
-        wanted = None if graph == "complete" else service.namespaces.graph(graph)
-        return [q for q in service.backend.quads() if wanted in (None, q.graph_name.value)]
-    if graph == "complete":
-        quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in run(NAMED, {})]
-        return quads + [ox.Quad(r["s"], r["p"], r["o"]) for r in run(DEFAULT_ONLY, {})]
-    g = ox.NamedNode(state().namespaces.graph(graph))
-    return [ox.Quad(r["s"], r["p"], r["o"], g) for r in run(NAMED, {"g": g})]
+    return service.backend.graph_quads(
+        None if graph == "complete" else service.namespaces.graph(graph)
+    )
 
 
 def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
@@ -78,8 +62,7 @@ def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
         found = cache.dumps.get((graph, fmt.key))
     if found is not None:
         return found
-    rows = max(sum(state().graph_sizes.values()), state().settings.max_rows)  # never cut short
-    body = dump(quads_of(pool_runner(max_rows=rows), graph), fmt, state().namespaces)
+    body = dump(quads_of(graph), fmt, state().namespaces)
     digest = hashlib.sha256(body).hexdigest()[:32]
     made = Dump(body, gzip.compress(body, 6, mtime=0), digest)
     with cache.lock:

@@ -12,13 +12,13 @@ import pyoxigraph as ox
 from flask import Blueprint, Request, Response, request
 
 from ipkg.build.loading import RdfInputError, parse_bytes
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import GRAPH, formats_for
-from ipkg.sparql.negotiation import choose
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
-    Dataset,
+    WritePolicy,
     WriteRefused,
     committed,
     graph_delete,
@@ -26,7 +26,7 @@ from ipkg.stores.updates import (
     sparql_update,
     with_using,
 )
-from ipkg.web.errors import text_error
+from ipkg.web.errors import negotiate_or_406, status_of, text_error
 from ipkg.web.state import ServiceState, state
 
 log = logging.getLogger(__name__)
@@ -76,13 +76,13 @@ def _refreshed(service: ServiceState) -> None:
 def write(change: Change) -> Response:
     """Commits one change under the service's write lock; answers 204 or the refusal."""
     service = state()
-    dataset = Dataset(service.settings, service.namespaces)
+    dataset = WritePolicy(service.settings, service.namespaces)
     try:
         with service.write_lock:
             committed(service.backend, dataset, change)
             _refreshed(service)
     except WriteRefused as exc:
-        return text_error(exc.status, str(exc))
+        return text_error(status_of(exc.kind), str(exc))
     except SyntaxError as exc:
         return text_error(400, f"SPARQL Update syntax error: {exc}")
     except StoreError as exc:
@@ -112,7 +112,7 @@ def answer_update(text: str, req: Request) -> Response:
             _dataset_parameters(req, "using-named-graph-uri"),
         )
     except WriteRefused as exc:
-        return text_error(exc.status, str(exc))
+        return text_error(status_of(exc.kind), str(exc))
     return write(sparql_update(update, req.base_url))
 
 
@@ -121,26 +121,25 @@ def _target(req: Request) -> str:
     graphs = req.args.getlist("graph")
     has_default = "default" in req.args
     if has_default == bool(graphs) or len(graphs) > 1:
-        raise WriteRefused(400, "name one graph: ?default or ?graph=IRI")
+        raise WriteRefused(ErrorKind.BAD_REQUEST, "name one graph: ?default or ?graph=IRI")
     if has_default:
         return DEFAULT_GRAPH
     iri = graphs[0]
     try:
         return ox.NamedNode(iri).value
     except ValueError:
-        raise WriteRefused(400, f"?graph={iri!r} is not an absolute IRI") from None
+        raise WriteRefused(
+            ErrorKind.BAD_REQUEST, f"?graph={iri!r} is not an absolute IRI"
+        ) from None
 
 
 def _read_graph(service: ServiceState, target: str) -> Response:
-    dataset = Dataset(service.settings, service.namespaces)
+    dataset = WritePolicy(service.settings, service.namespaces)
     if dataset.is_article and target == DEFAULT_GRAPH:
         target = service.namespaces.graph("asserted")
     if target != DEFAULT_GRAPH and target not in service.graph_sizes:
         return text_error(404, f"no graph <{target}> in this dataset")
-    fmt = choose(request.headers.get("Accept"), formats_for(GRAPH))
-    if fmt is None:
-        offered = ", ".join(f.media_type for f in formats_for(GRAPH))
-        return text_error(406, f"a graph can be sent as: {offered}")
+    fmt = negotiate_or_406(formats_for(GRAPH), "a graph can be sent as: {offered}")
     pattern = "?s ?p ?o" if target == DEFAULT_GRAPH else f"GRAPH <{target}> {{ ?s ?p ?o }}"
     job = QueryRequest(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}",
@@ -150,18 +149,20 @@ def _read_graph(service: ServiceState, target: str) -> Response:
         max_bytes=service.settings.max_result_bytes,
     )
     outcome = service.pool.run(job, service.settings.query_timeout)
-    return Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
+    return Response(
+        outcome.body, status=status_of(outcome.failure), content_type=outcome.content_type
+    )
 
 
 def _body_triples(req: Request) -> list[ox.Triple]:
     fmt = BODY_FORMATS.get(req.mimetype or "")
     if fmt is None:
         known = ", ".join(BODY_FORMATS)
-        raise WriteRefused(415, f"send the graph as one of: {known}")
+        raise WriteRefused(ErrorKind.UNSUPPORTED_MEDIA_TYPE, f"send the graph as one of: {known}")
     try:
         quads = parse_bytes(req.get_data(), fmt, "the request body")
     except RdfInputError as exc:
-        raise WriteRefused(400, str(exc)) from None
+        raise WriteRefused(ErrorKind.BAD_REQUEST, str(exc)) from None
     return [q.triple for q in quads]
 
 
@@ -176,7 +177,7 @@ def graph_store() -> Response:
         denied = refusal(request, service.settings.update_token)
         if denied is not None:
             return denied
-        dataset = Dataset(service.settings, service.namespaces)
+        dataset = WritePolicy(service.settings, service.namespaces)
         existed = target == DEFAULT_GRAPH or target in service.graph_sizes
         writable = dataset.writable_graph(target)
         if request.method == "DELETE":
@@ -189,4 +190,4 @@ def graph_store() -> Response:
             response.status_code = 201
         return response
     except WriteRefused as exc:
-        return text_error(exc.status, str(exc))
+        return text_error(status_of(exc.kind), str(exc))

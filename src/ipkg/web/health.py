@@ -20,7 +20,7 @@ def healthz() -> Response:
 def readyz() -> Response:
     service = state()
     outcome = service.pool.run(QueryRequest("ASK {}", "json"), timeout=2.0)
-    ready = outcome.status == 200
+    ready = outcome.ok
     response = jsonify(
         status="ready" if ready else "not ready",
         triples=service.triple_count,

@@ -9,8 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ipkg.linkeddata.describe import prefixes
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.web.api import api_state, site_root
-from ipkg.web.resources import pool_runner
+from ipkg.web.pages import catalogue, pool_select, site
 from ipkg.web.state import state
 
 blueprint = Blueprint("home", __name__)
@@ -50,7 +49,7 @@ def editor_terms() -> Response:
     cached = current_app.extensions.get(TERMS_KEY)
     if cached is None or cached[0] != service.data_version:
         head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
-        terms = sorted({row["t"].value for row in pool_runner()(head + TERMS, {})})
+        terms = sorted({row["t"].value for row in pool_select()(head + TERMS, {})})
         cached = (service.data_version, terms)
         current_app.extensions[TERMS_KEY] = cached
     return jsonify(cached[1])
@@ -63,9 +62,9 @@ def home() -> Response:
     page = render_template(
         "home.html",
         service=service,
-        queries=api_state().catalogue.queries,
+        queries=catalogue().queries,
         base=service.namespaces.base,
-        site=site_root(),
+        site=site(),
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,
         known=json.dumps(known_prefixes()),

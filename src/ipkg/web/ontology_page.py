@@ -9,32 +9,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect, render_template, request, send_file
+from flask import Blueprint, Response, redirect, render_template, send_file
 
-from ipkg.build.sources import project_root
-from ipkg.linkeddata.describe import Runner, Term
+from ipkg.config import project_root
+from ipkg.linkeddata.describe import Select, Term
 from ipkg.linkeddata.dumps import BY_KEY, dump
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.sparql.negotiation import choose
-from ipkg.web.resources import (
+from ipkg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import (
     HTML,
     PAGE_CHOICES,
     RDF_CHOICES,
+    RESOURCE_406,
     languages,
     link_header,
-    not_acceptable,
-    pool_runner,
+    pool_select,
     site,
 )
 from ipkg.web.state import state
 
 blueprint = Blueprint("ontology_page", __name__)
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
 ONTOLOGY = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 CHARACTERISTICS = ("Functional", "InverseFunctional", "Transitive", "Symmetric", "Asymmetric")
 
@@ -196,7 +192,7 @@ def hierarchy(classes: list[Entry]) -> list[tuple[Entry, list]]:
     return [tree(r, frozenset()) for r in sorted(roots, key=lambda r: r.label.lower())]
 
 
-def ontology_triples(run: Runner) -> list[ox.Triple]:
+def ontology_triples(run: Select) -> list[ox.Triple]:
     """The ontology graph, in term order: the page lists parents and alignments in the same
     order whatever order the store returns them in."""
     rows = run(ONTOLOGY, {"g": ox.NamedNode(state().namespaces.graph("ontology"))})
@@ -214,8 +210,8 @@ def ontology_alternates() -> list[tuple[str, str]]:
     ]
 
 
-def ontology_response(key: str | None, negotiated: bool) -> Response:
-    run = pool_runner()
+def ontology_response(key: str | None, *, negotiated: bool) -> Response:
+    run = pool_select()
     triples = ontology_triples(run)
     if key is None:
         graph = _Graph(triples, languages())
@@ -254,9 +250,7 @@ def ontology_response(key: str | None, negotiated: bool) -> Response:
 @blueprint.get("/ontology")
 def ontology() -> Response:
     """The ontology: HTML documentation or RDF, by Accept."""
-    fmt = choose(request.headers.get("Accept"), PAGE_CHOICES)
-    if fmt is None:
-        return not_acceptable(PAGE_CHOICES)
+    fmt = negotiate_or_406(PAGE_CHOICES, RESOURCE_406)
     return ontology_response(None if fmt is HTML else fmt.key, negotiated=True)
 
 

@@ -11,7 +11,7 @@ from ipkg import __version__
 from ipkg.queries.binding import IRI_PATTERN, MAX_VALUE_LENGTH
 from ipkg.queries.saved import Catalogue, Parameter, SavedQuery
 from ipkg.sparql.formats import formats_for, kind_of_form
-from ipkg.web.api import api_state
+from ipkg.web.pages import catalogue
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -282,7 +282,7 @@ def document(catalogue: Catalogue, server: str) -> dict:
 @blueprint.get("/api/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI document, for the host the request came to."""
-    body = document(api_state().catalogue, request.host_url.rstrip("/"))
+    body = document(catalogue(), request.host_url.rstrip("/"))
     response = current_app.json.response(body)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

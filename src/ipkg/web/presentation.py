@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ipkg.linkeddata.describe import PropertyGroup, Runner, Term, TypeInfo, prefixes
+from ipkg.linkeddata.describe import PropertyGroup, Select, Term, TypeInfo, prefixes
 from ipkg.linkeddata.dumps import DUMP_FORMATS
 from ipkg.linkeddata.labels import local_name
 from ipkg.web.state import state
@@ -54,7 +54,7 @@ def friendly_name(term: Term) -> str:
     return term.label
 
 
-def alignments(run: Runner) -> dict[str, set[str]]:
+def alignments(run: Select) -> dict[str, set[str]]:
     """Each property's super- and equivalent properties (transitively), read once per data
     version."""
     service = state()

@@ -16,7 +16,7 @@ from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
-from ipkg.web.errors import text_error
+from ipkg.web.errors import status_of, text_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
@@ -146,7 +146,7 @@ def read_operation(req: Request) -> Operation | None:
 
 
 def query_request(
-    operation: Operation, form: str | None, format_key: str, has_from: bool, base_iri: str
+    operation: Operation, form: str | None, format_key: str, *, has_from: bool, base_iri: str
 ) -> QueryRequest:
     """The worker's view of a protocol query: text, format, dataset and caps."""
     settings = state().settings
@@ -197,7 +197,10 @@ def _answer(outcome: QueryOutcome, cache: str) -> Response:
         ("X-Result-Cache", cache),
     ]
     return Response(
-        outcome.body, status=outcome.status, headers=headers, content_type=outcome.content_type
+        outcome.body,
+        status=status_of(outcome.failure),
+        headers=headers,
+        content_type=outcome.content_type,
     )
 
 
@@ -237,7 +240,11 @@ def answer_query(operation: Operation, started: float) -> Response:
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
     fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
     job = query_request(
-        operation, inspection.form, fmt.key, inspection.has_dataset_clause, request.base_url
+        operation,
+        inspection.form,
+        fmt.key,
+        has_from=inspection.has_dataset_clause,
+        base_iri=request.base_url,
     )
     outcome = service.pool.run(job, settings.query_timeout, started)
     if cache.enabled:
@@ -262,7 +269,7 @@ def sparql() -> Response:
     except ProtocolError as exc:
         return text_error(exc.status, str(exc))
     except RefusedQuery as exc:
-        return text_error(exc.status, str(exc))
+        return text_error(status_of(exc.kind), str(exc))
 
 
 def _protocol_headers(response: Response) -> Response:

@@ -16,94 +16,41 @@ URL patterns (Cool URIs, the 303 pattern with one document per format):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from ipkg.linkeddata.describe import OxTerm, Row, Runner, describe, prefixes, rows_from_json
+from ipkg.linkeddata.describe import OxTerm, Select, describe, prefixes
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
-from ipkg.linkeddata.labels import local_name, pick, preferred_languages
-from ipkg.sparql.execution import QueryRequest
+from ipkg.linkeddata.labels import local_name, pick
+from ipkg.namespaces import RDF_TYPE
 from ipkg.sparql.formats import ResultFormat
-from ipkg.sparql.negotiation import choose
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import (
+    HTML,
+    PAGE_CHOICES,
+    RDF_CHOICES,
+    RESOURCE_406,
+    LookupFailed,
+    href,
+    languages,
+    link_header,
+    pool_select,
+    site,
+)
 from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
 
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
-RDF_CHOICES = [
-    ResultFormat(f.key, f.media_type, frozenset(), f.extension)
-    for f in (BY_KEY["turtle"], BY_KEY["jsonld"], BY_KEY["ntriples"], BY_KEY["rdfxml"])
-]
-PAGE_CHOICES = [HTML, *RDF_CHOICES]
 DOCUMENT_EXTENSIONS = {f.extension: BY_KEY[f.key] for f in RDF_CHOICES}
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SAFE_PATH = "/:@!$&'()*+,;=-._~"
-
-
-class LookupFailed(Exception):
-    """A query behind a page did not complete (deadline, busy workers)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers every page of this package uses
-
-
-def pool_runner(max_rows: int | None = None) -> Runner:
-    """A runner that sends each query to the query workers, with the service's deadline (and
-    its row cap unless ``max_rows`` is given)."""
-    service = state()
-
-    def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
-        job = QueryRequest(
-            query=query,
-            format_key="json",
-            substitutions={name: str(term) for name, term in bindings.items()},
-            max_rows=max_rows or service.settings.max_rows,
-            max_bytes=service.settings.max_result_bytes,
-        )
-        outcome = service.pool.run(job, service.settings.query_timeout)
-        if outcome.status != 200:
-            raise LookupFailed(503 if outcome.status >= 500 else 500, outcome.body.decode())
-        return rows_from_json(outcome.body)
-
-    return run
-
-
-def languages() -> tuple[str, ...]:
-    """The label languages the reader asked for, best first, then English."""
-    return preferred_languages(request.headers.get("Accept-Language"))
-
-
-def site(path: str = "") -> str:
-    """The URL of a page of this service: under ``--public-base`` if set, else root-relative."""
-    base = state().settings.public_base
-    return (base or "/") + path.lstrip("/")
-
-
-def absolute(path: str = "") -> str:
-    """The absolute URL of a page of this service (for RDF and headers)."""
-    base = state().settings.public_base or request.url_root
-    return base + path.lstrip("/")
-
-
-def href(iri: str) -> str | None:
-    """Where a link to ``iri`` points: dataset IRIs at this service, other http(s) IRIs as
-    they are, anything else (urn:, mailto:, javascript:, blank nodes) not a link at all."""
-    base = state().namespaces.base
-    if iri.startswith(base):
-        return site(iri[len(base) :])
-    if iri.startswith(("http://", "https://")):
-        return iri
-    return None
 
 
 def why_url(s: str, p: str, o: str) -> str:
@@ -140,14 +87,14 @@ SIMILAR = """SELECT DISTINCT ?needle ?x ?l WHERE {
 } LIMIT 40"""
 
 
-def exists(run: Runner, iri: str) -> bool:
+def exists(run: Select, iri: str) -> bool:
     node = named_node(iri)
     return node is not None and bool(run(EXISTS, {"this": node}))
 
 
-def not_found(iri: str, run: Runner | None = None) -> Response:
+def not_found(iri: str, run: Select | None = None) -> Response:
     """A helpful 404: what was asked, what is near it, where to browse."""
-    run = run or pool_runner()
+    run = run or pool_select()
     needle = local_name(iri).lower().replace("-", " ").split(" ")[0][:40]
     found: dict[str, list[tuple[str, str]]] = {}
     if len(needle) >= 3:
@@ -165,21 +112,10 @@ def not_found(iri: str, run: Runner | None = None) -> Response:
     return response
 
 
-def not_acceptable(offered: list[ResultFormat]) -> Response:
-    types = ", ".join(f.media_type for f in offered)
-    return Response(
-        f"Not Acceptable: this resource is available as {types}\n", 406, mimetype="text/plain"
-    )
-
-
 def alternates(path: str) -> list[tuple[str, str]]:
     """(URL, media type) of each document about the resource at ``/doc/<path>``."""
     doc = site("doc/" + path)
     return [(doc, "text/html")] + [(f"{doc}.{f.extension}", f.media_type) for f in RDF_CHOICES]
-
-
-def link_header(links: list[tuple[str, str]]) -> str:
-    return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in links)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,13 +128,11 @@ def identifier(path: str) -> Response:
     stem, _, ext = path.rpartition(".")
     if stem and ext in DOCUMENT_EXTENSIONS:
         return document(path)
-    run = pool_runner()
+    run = pool_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
-    fmt = choose(request.headers.get("Accept"), PAGE_CHOICES)
-    if fmt is None:
-        return not_acceptable(PAGE_CHOICES)
+    fmt = negotiate_or_406(PAGE_CHOICES, RESOURCE_406)
     if fmt is HTML:
         target = site("doc/" + path)
         sentence = sentence_anchor(path)
@@ -233,7 +167,7 @@ DOCUMENT = """SELECT DISTINCT ?this ?s ?p ?o WHERE {
 }"""
 
 
-def document_triples(run: Runner, iri: str) -> list[ox.Triple]:
+def document_triples(run: Select, iri: str) -> list[ox.Triple]:
     """The triples of a resource's document: its own, those of its blank nodes, those pointing
     to it, and the reified statements (with their sentences) about it."""
     rows = run(prefixes(state().namespaces) + DOCUMENT, {"this": ox.NamedNode(iri)})
@@ -250,13 +184,13 @@ def document(path: str) -> Response:
     elif stem and ext == "html":
         path, chosen, negotiated = stem, HTML, False
     else:
-        chosen, negotiated = choose(request.headers.get("Accept"), PAGE_CHOICES), True
-    run = pool_runner()
+        chosen, negotiated = None, True
+    run = pool_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
-    if chosen is None:
-        return not_acceptable(PAGE_CHOICES)
+    if chosen is None:  # negotiated only once the resource is known to exist (404 before 406)
+        chosen = negotiate_or_406(PAGE_CHOICES, RESOURCE_406)
     if chosen is HTML:
         response = resource_page(run, iri, path)
     else:
@@ -272,7 +206,7 @@ def document(path: str) -> Response:
     return response
 
 
-def resource_page(run: Runner, iri: str, path: str) -> Response:
+def resource_page(run: Select, iri: str, path: str) -> Response:
     description = describe(run, state().namespaces, iri, languages())
     type_sentences = {
         link.value.value: link.sentences
@@ -329,7 +263,7 @@ def why() -> Response:
         return Response(
             "Bad request: 's' must be an IRI and 'p' an IRI\n", 400, mimetype="text/plain"
         )
-    explanation = explain(pool_runner(), state().namespaces, (s, p, o), languages())
+    explanation = explain(pool_select(), state().namespaces, (s, p, o), languages())
     html = render_template("why.html", e=explanation, rules=RULE_NAMES)
     status = 200 if explanation.exists else 404
     response = Response(html, status, content_type="text/html; charset=utf-8")
@@ -355,7 +289,7 @@ UNTYPED = """SELECT DISTINCT ?base ?x WHERE {
 }"""
 
 
-def browse_index(run: Runner) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def browse_index(run: Select) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(class IRI, class label, [(IRI, label)]) for every asserted class, by label."""
     from ipkg.linkeddata.labels import pick
 
@@ -393,7 +327,7 @@ def index() -> Response:
     """Every resource of the dataset, by class; ``?q=`` is a search (``/search``)."""
     if request.args.get("q"):
         return redirect(site("search") + "?" + urlencode({"q": request.args["q"]}), 303)
-    html = render_template("index.html", groups=browse_index(pool_runner()))
+    html = render_template("index.html", groups=browse_index(pool_select()))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response
@@ -416,9 +350,7 @@ def graph(name: str) -> Response:
             for f in BY_EXTENSION.values()
         ],
     ]
-    fmt = choose(request.headers.get("Accept"), choices)
-    if fmt is None:
-        return not_acceptable(choices)
+    fmt = negotiate_or_406(choices, RESOURCE_406)
     target = site("export/") + "#" + name if fmt is HTML else site(f"export/{name}.{fmt.extension}")
     response = redirect(target, 303)
     response.vary.add("Accept")

@@ -13,13 +13,13 @@ from dataclasses import asdict
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from ipkg.linkeddata.describe import OxTerm, Row, Runner, rows_from_json
+from ipkg.linkeddata.describe import OxTerm, Row, Select, rows_from_json
 from ipkg.linkeddata.search_index import SearchIndex
 from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
 from ipkg.web.errors import text_error
-from ipkg.web.resources import href, languages
+from ipkg.web.pages import href, languages
 from ipkg.web.state import ServiceState
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class IndexHolder:
                     )
         return self.index
 
-    def runner(self) -> Runner:
+    def runner(self) -> Select:
         """A runner through the query workers without the per-request row and byte caps."""
         settings = self.service.settings
 
@@ -65,7 +65,7 @@ class IndexHolder:
                 query=query, format_key="json", max_rows=50_000_000, max_bytes=1 << 31
             )
             outcome = self.service.pool.run(job, max(settings.query_timeout, BUILD_TIMEOUT))
-            if outcome.status != 200:
+            if not outcome.ok:
                 raise RuntimeError(outcome.body.decode(errors="replace"))
             return rows_from_json(outcome.body)
 

@@ -8,8 +8,9 @@ from flask import Request, Response, render_template
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
 from ipkg.namespaces import apart_graphs
-from ipkg.sparql.formats import FORMATS, ResultFormat, by_name
-from ipkg.sparql.negotiation import choose
+from ipkg.sparql.formats import FORMATS, by_name
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import HTML
 from ipkg.web.state import ServiceState, state
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -27,7 +28,6 @@ FORMAT_IRIS = {
     "nquads": W3C_FORMATS["N-Quads"],
 }
 RDFLIB_NAMES = {"turtle": "turtle", "jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt11"}
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
 DESCRIPTION_FORMATS = [by_name(k, "graph") for k in RDFLIB_NAMES] + [HTML]
 
 
@@ -82,10 +82,7 @@ def default_graph_note(apart: list[str]) -> str:
 
 def service_description(req: Request) -> Response:
     """The description in the format the client accepts (406 if none)."""
-    fmt = choose(req.headers.get("Accept"), DESCRIPTION_FORMATS)
-    if fmt is None:
-        offered = ", ".join(f.media_type for f in DESCRIPTION_FORMATS)
-        return Response(f"Not Acceptable: available: {offered}\n", 406, mimetype="text/plain")
+    fmt = negotiate_or_406(DESCRIPTION_FORMATS, "Not Acceptable: available: {offered}")
     service = state()
     public = service.settings.public_base  # the endpoint's IRI where it is deployed
     endpoint = public + "sparql" if public else req.base_url

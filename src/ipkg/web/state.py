@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app
 
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
-from ipkg.sparql.pool import WorkerPool
 from ipkg.sparql.result_cache import ResultCache
+from ipkg.stores.base import QueryRunner, Store
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
@@ -23,13 +22,12 @@ class ServiceState:
 
     settings: Settings
     namespaces: Namespaces
-    pool: WorkerPool
+    pool: QueryRunner  # the store's query runner (worker pool, or HTTP for a remote store)
+    backend: Store  # the store behind ``pool`` (memory, disk or remote)
     graph_sizes: dict[str, int] = field(default_factory=dict)
     title: str = "ipkg"
     union_size: int = 0
     metrics: Metrics = field(default_factory=Metrics)
-    # The ipkg.stores.Store behind ``pool`` (memory, disk or remote).
-    backend: Any = None
     # Counts the writes this process has committed: caches of answers and dumps filled at one
     # version are stale at the next. (A reload starts a new process, so a new count.)
     data_version: int = 0

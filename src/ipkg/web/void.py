@@ -7,23 +7,20 @@ Turtle, JSON-LD, N-Triples, RDF/XML or HTML."""
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 
-from ipkg.linkeddata.describe import Runner, prefixes
+from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
-from ipkg.namespaces import apart_graphs
-from ipkg.sparql.negotiation import choose
-from ipkg.web.export import graph_names
-from ipkg.web.resources import HTML, RDF_CHOICES, absolute, not_acceptable, pool_runner
+from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, graph_names, pool_select
 from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
 from ipkg.web.state import state
 
 blueprint = Blueprint("void", __name__)
 
 VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
 SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
 CHOICES = [*RDF_CHOICES, HTML]
 
@@ -48,18 +45,18 @@ def _integer(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
-def void_triples(run: Runner) -> list[ox.Triple]:
+def void_triples(run: Select) -> list[ox.Triple]:
     """The VoID description, built from counts the query workers make."""
     service = state()
     ns = service.namespaces
-    head = prefixes(ns) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+    head = prefixes(ns) + f"PREFIX owl: <{OWL}>\n"
     me = ox.NamedNode(absolute(".well-known/void") + "#dataset")
     triples: list[ox.Triple] = []
 
     def add(s, p: str, o) -> None:
         triples.append(ox.Triple(s, ox.NamedNode(p), o))
 
-    add(me, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
+    add(me, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
     add(me, DCTERMS + "title", ox.Literal(service.title, language="en"))
     add(
         me,
@@ -111,7 +108,7 @@ def void_triples(run: Runner) -> list[ox.Triple]:
         size = service.graph_sizes.get(ns.graph(name), 0)
         subset = ox.NamedNode(absolute(".well-known/void") + "#" + name)
         add(me, VOID + "subset", subset)
-        add(subset, str(RDF_TYPE.value), ox.NamedNode(VOID + "Dataset"))
+        add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
         add(subset, DCTERMS + "title", ox.Literal(f"the {name} graph", language="en"))
         add(subset, SD_NAME.value, ox.NamedNode(ns.graph(name)))
         add(subset, VOID + "triples", _integer(size))
@@ -126,10 +123,8 @@ def void_triples(run: Runner) -> list[ox.Triple]:
 @blueprint.get("/.well-known/void")
 def void() -> Response:
     """The dataset's VoID description, by Accept (Turtle when anything goes)."""
-    fmt = choose(request.headers.get("Accept"), CHOICES)
-    if fmt is None:
-        return not_acceptable(CHOICES)
-    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_runner())]
+    fmt = negotiate_or_406(CHOICES, RESOURCE_406)
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_select())]
     turtle = dump(quads, BY_KEY["turtle"], state().namespaces)
     if fmt is HTML:
         html = render_template("void.html", turtle=turtle.decode("utf-8"))

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import RunningServer, free_port, start_server
+from support.servers import RunningServer, free_port, start_server
 
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
