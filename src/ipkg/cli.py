@@ -180,7 +180,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.web.serving import serve
 
-    store, title = opened_store(settings, Namespaces(settings.base))  # --store
+    try:
+        store, title = opened_store(settings, Namespaces(settings.base))  # --store
+    except OSError as exc:
+        raise CommandError(f"store: cannot open {settings.store}: {exc}") from None
     serve(settings, store, title)
     return 0
 

@@ -7,6 +7,7 @@ A flag given on the command line wins over the environment, which wins over the 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -38,6 +39,13 @@ class Settings:
             "help": "RDF file to serve instead of the article graph, as FILE or GRAPH_IRI=FILE "
             "(repeatable; Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML)",
             "repeat": True,
+        },
+    )
+    allow_empty_data: bool = field(
+        default=False,
+        metadata={
+            "help": "accept a --data file with no triples (else refused at start and on reload)",
+            "flag": True,
         },
     )
     ontology: str = field(
@@ -77,6 +85,14 @@ class Settings:
     )
     query_memory: int = field(
         default=1_024, metadata={"help": "memory one query may allocate, in MiB"}
+    )
+    network_namespace: str = field(
+        default="on",
+        metadata={
+            "help": "put each query worker in an empty network namespace (off: for hosts that "
+            "forbid namespaces; SERVICE and LOAD stay refused by the parser)",
+            "choices": ("on", "off"),
+        },
     )
     cache_dir: Path = field(
         default_factory=_default_cache_dir,
@@ -139,6 +155,11 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if not 1 <= self.port <= 65_535:
+            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        for name in ("query_timeout", "rate_limit", "rate_burst"):
+            if not math.isfinite(getattr(self, name)):
+                raise ConfigError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ipkg.build.cache import InferenceCache, cache_key
-from ipkg.build.loading import DataSpec, read_input, read_quads
+from ipkg.build.loading import DataSpec, RdfInputError, read_input, read_quads
 from ipkg.build.materialisation import fast_inferred
 from ipkg.build.reasoning import inferred_by
 from ipkg.build.sources import ArticleSources
@@ -117,12 +117,19 @@ def article_quads(
     return ontology + asserted + inferred
 
 
-def file_quads(specs: Iterable[DataSpec]) -> list[ox.Quad]:
-    """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept."""
+def file_quads(specs: Iterable[DataSpec], allow_empty: bool = False) -> list[ox.Quad]:
+    """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept. A file
+    with no triples is refused unless ``allow_empty``: a truncated or emptied file must not
+    replace good data with nothing."""
     started = time.perf_counter()
     quads: list[ox.Quad] = []
     for spec in specs:
-        quads.extend(read_quads(spec.path, spec.graph))
+        read = read_quads(spec.path, spec.graph)
+        if not read and not allow_empty:
+            raise RdfInputError(
+                f"data: {spec.path} has no triples (give --allow-empty-data to serve it anyway)"
+            )
+        quads.extend(read)
     log.info("read %d triples in %.1f s", len(quads), time.perf_counter() - started)
     return quads
 
@@ -132,7 +139,7 @@ def reasoned_files(
 ) -> list[ox.Quad]:
     """The ``--data`` files, the ontology in its named graph, and (unless the reasoner is
     'none') what OWL-RL derives from both, cached by the content of every input."""
-    data = file_quads(specs)
+    data = file_quads(specs, settings.allow_empty_data)
     schema = article_graph_quads(ontology, namespaces.graph("ontology"), namespaces)
     if settings.reasoner == "none":
         return schema + data
@@ -184,7 +191,9 @@ def served_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
         specs = [DataSpec.parse(text) for text in settings.data]
         quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
     else:
-        quads = file_quads(DataSpec.parse(text) for text in settings.data)
+        quads = file_quads(
+            (DataSpec.parse(text) for text in settings.data), settings.allow_empty_data
+        )
     return quads + served_catalogue(settings, namespaces)
 
 

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from ipkg.sparql.execution import QueryOutcome, QueryRequest, execute
+from ipkg.sparql.execution import QueryOutcome, QueryRequest, UpdateRequest, execute
 from ipkg.sparql.isolation import confine, die_with_parent
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,17 @@ class PoolStats:
     busy_rejections: int = 0
 
 
-def _worker_loop(channel: socket.socket, source: StoreSource, memory_bytes: int) -> None:
+def _worker_loop(
+    channel: socket.socket, source: StoreSource, memory_bytes: int, network: bool
+) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     store = source if isinstance(source, ox.Store) else source()
-    held = confine(memory_bytes)
+    held = confine(memory_bytes, network)
     conn = Connection(channel.detach())
     conn.send_bytes(pickle.dumps(held))
     while True:
         try:
-            request: QueryRequest = pickle.loads(conn.recv_bytes())
+            request: QueryRequest | UpdateRequest = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:
@@ -82,7 +84,9 @@ def _receive_exactly(control: socket.socket, size: int) -> bytes:
     return bytes(chunks)
 
 
-def _zygote_loop(control: socket.socket, store: StoreSource, memory_bytes: int) -> None:
+def _zygote_loop(
+    control: socket.socket, store: StoreSource, memory_bytes: int, network: bool
+) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
@@ -99,7 +103,7 @@ def _zygote_loop(control: socket.socket, store: StoreSource, memory_bytes: int) 
             control.close()
             ours.close()
             try:
-                _worker_loop(theirs, store, memory_bytes)
+                _worker_loop(theirs, store, memory_bytes, network)
             finally:
                 os._exit(0)
         theirs.close()
@@ -118,7 +122,9 @@ class WorkerPool:
     Create it while the process is single-threaded (before the HTTP server starts threads).
     """
 
-    def __init__(self, store: StoreSource, size: int, memory_mb: int) -> None:
+    def __init__(
+        self, store: StoreSource, size: int, memory_mb: int, network_namespace: bool = True
+    ) -> None:
         self.size = size
         self.stats = PoolStats()
         self.isolation: dict[str, bool] = {}
@@ -134,7 +140,7 @@ class WorkerPool:
         if self._zygote == 0:
             self._control.close()
             try:
-                _zygote_loop(theirs, store, memory_mb * 1_048_576)
+                _zygote_loop(theirs, store, memory_mb * 1_048_576, network_namespace)
             finally:
                 os._exit(0)
         theirs.close()
@@ -176,7 +182,7 @@ class WorkerPool:
             self._settled.notify_all()
 
     def run(
-        self, request: QueryRequest, timeout: float, started: float | None = None
+        self, request: QueryRequest | UpdateRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome:
         """Runs ``request``; answers 503 if it is not done ``timeout`` seconds after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout

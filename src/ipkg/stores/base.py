@@ -27,8 +27,8 @@ class PooledStore:
     def worker_source(self) -> StoreSource:
         raise NotImplementedError
 
-    def start(self, workers: int, memory_mb: int) -> WorkerPool:
-        self.pool = WorkerPool(self.worker_source(), workers, memory_mb)
+    def start(self, workers: int, memory_mb: int, network_namespace: bool = True) -> WorkerPool:
+        self.pool = WorkerPool(self.worker_source(), workers, memory_mb, network_namespace)
         return self.pool
 
     def query(
@@ -63,7 +63,7 @@ class Store(Protocol):
 
     kind: str
 
-    def start(self, workers: int, memory_mb: int) -> QueryRunner:
+    def start(self, workers: int, memory_mb: int, network_namespace: bool = True) -> QueryRunner:
         """Starts the query runner (call while the process is single-threaded: it may fork)."""
         ...
 

@@ -15,6 +15,7 @@ from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
+from ipkg.sparql.outbound import refuse_outbound
 from ipkg.web.errors import text_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
@@ -182,15 +183,10 @@ def _chosen_format(kind: str, req: Request):
 def answer_query(operation: Operation, started: float) -> Response:
     """Runs a query operation and turns its outcome into the HTTP response."""
     settings = state().settings
-    if len(operation.text) > settings.max_query_length:
-        raise ProtocolError(
-            414 if request.method == "GET" else 413,
-            f"the query has {len(operation.text)} characters; "
-            f"the limit is {settings.max_query_length}",
-        )
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
+    refuse_outbound(operation.text, update=False)
     fmt = _chosen_format(kind_of_form(inspection.form), request)
     job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
     outcome = state().pool.run(job, settings.query_timeout, started)
@@ -209,8 +205,15 @@ def sparql() -> Response:
         operation = read_operation(request)
         if operation is None:
             return service_description(request)
+        if len(operation.text) > state().settings.max_query_length:
+            raise ProtocolError(
+                414 if request.method == "GET" else 413,
+                f"the {operation.kind} has {len(operation.text)} characters; "
+                f"the limit is {state().settings.max_query_length}",
+            )
         if operation.kind == "update":
             inspect_request(operation.text)
+            refuse_outbound(operation.text, update=True)
             return answer_update(operation.text, request)  # 403 unless updates are enabled
         return answer_query(operation, started)
     except ProtocolError as exc:
