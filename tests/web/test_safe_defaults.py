@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,4 +227,67 @@ def test_an_empty_data_file_is_refused_at_start_and_on_reload_keeps_the_data(tmp
         assert response.json()["results"]["bindings"][0]["n"]["value"] == "2"
         assert "has no triples" in running.output()
     finally:
+        running.stop()
+
+
+def zygote_pid(server: RunningServer) -> int:
+    """The pid of the query worker zygote: the gunicorn worker's child whose own children
+    are the query workers."""
+    master = server.process.pid
+    (worker,) = children(master)
+    for pid in children(worker):
+        if children(pid):
+            return pid
+    raise AssertionError("no zygote found")
+
+
+def children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")  # any thread may have forked
+    return [int(child) for task in tasks for child in task.read_text().split()]
+
+
+def test_a_killed_worker_zygote_is_replaced_without_help_and_without_tracebacks(tmp_path):
+    data = tmp_path / "heal.nt"
+    data.write_text(f'<{EX}a> <{EX}p> "1" .\n')
+    running = start_server(tmp_path, ["--data", str(data)])
+    try:
+        old = zygote_pid(running)
+        os.kill(old, signal.SIGKILL)
+        time.sleep(0.5)
+        answers = [
+            requests.get(running.sparql, params={"query": "ASK {}"}, timeout=15) for _ in range(6)
+        ]
+        assert [r.status_code for r in answers[-3:]] == [200, 200, 200]
+        assert requests.get(running.url + "/healthz", timeout=10).status_code == 200
+        assert requests.get(running.url + "/readyz", timeout=10).status_code == 200
+        assert zygote_pid(running) != old
+        assert "Traceback" not in running.output()
+        assert "started a new one" in running.output()
+    finally:
+        running.stop()
+
+
+def test_after_sigterm_new_connections_are_refused_at_once(tmp_path):
+    args = [arg for path in write_data(tmp_path) for arg in ("--data", str(path))]
+    running = start_server(tmp_path, [*args, "--query-timeout", "4"])
+    host, port = running.url.removeprefix("http://").split(":")
+    slow = threading.Thread(
+        target=requests.post,
+        args=(running.sparql,),
+        kwargs={"data": {"query": CARTESIAN}, "timeout": 30},
+    )
+    slow.start()  # an in-flight request keeps the graceful shutdown going for a while
+    time.sleep(0.5)
+    running.process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    try:
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            with socket.create_connection((host, int(port)), timeout=2) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+                assert not sock.recv(100)  # accepted and closed also counts as refused
+                raise ConnectionResetError
+        assert time.monotonic() - started < 1.5
+    finally:
+        slow.join()
         running.stop()

@@ -135,19 +135,64 @@ class WorkerPool:
         self._busy = 0
         self._settled = threading.Condition()
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._control, theirs = socket.socketpair()
-        self._zygote = os.fork()
-        if self._zygote == 0:
-            self._control.close()
-            try:
-                _zygote_loop(theirs, store, memory_mb * 1_048_576, network_namespace)
-            finally:
-                os._exit(0)
-        theirs.close()
+        self._source = store
+        self._memory_bytes = memory_mb * 1_048_576
+        self._network = network_namespace
+        self._latest_data: bytes | None = None  # what the last refresh gave the zygote
+        self.zygote_restarts = 0
+        self._control, self._zygote = self._forked_zygote()
         for _ in range(size):
             self._idle.put(self._spawn())
 
-    def _spawn(self) -> _Worker:
+    def _forked_zygote(self) -> tuple[socket.socket, int]:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            # Keep nothing of the HTTP process's but the control socket and stdio: a copy of
+            # the listening socket here would keep accepting into the backlog after the
+            # server closed it on SIGTERM, so new clients would hang instead of being refused.
+            os.closerange(3, theirs.fileno())
+            os.closerange(theirs.fileno() + 1, os.sysconf("SC_OPEN_MAX"))
+            try:
+                _zygote_loop(theirs, self._source, self._memory_bytes, self._network)
+            finally:
+                os._exit(0)
+        theirs.close()
+        return ours, pid
+
+    def zygote_alive(self) -> bool:
+        """Whether the process that forks workers still runs (a dead one is reaped)."""
+        try:
+            pid, _status = os.waitpid(self._zygote, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        return pid == 0
+
+    def heal(self) -> bool:
+        """Starts a new zygote if the current one has died (``kill -9``, the OOM killer);
+        returns whether a zygote runs now. Forks from a threaded process, which is safe here:
+        the child only runs the zygote loop on the store it inherits."""
+        with self._lock:
+            if self.zygote_alive():
+                return True
+            dead = self._zygote
+            self._control.close()
+            try:
+                self._control, self._zygote = self._forked_zygote()
+                if self._latest_data is not None:
+                    self._send_data(self._latest_data)
+            except OSError as exc:
+                log.error("could not start a new query worker zygote: %s", exc)
+                return False
+            self.zygote_restarts += 1
+            log.warning(
+                "the query worker zygote (pid %d) ended; started a new one (pid %d)",
+                dead,
+                self._zygote,
+            )
+            return True
+
+    def _spawn_once(self) -> _Worker:
         with self._lock:
             self._control.sendall(b"s")
             message, fds, _flags, _addr = socket.recv_fds(self._control, 32, 1)
@@ -157,6 +202,14 @@ class WorkerPool:
         self.isolation = pickle.loads(worker.conn.recv_bytes())
         return worker
 
+    def _spawn(self) -> _Worker:
+        try:
+            return self._spawn_once()
+        except (OSError, RuntimeError, EOFError, ValueError):
+            if not self.heal():
+                raise
+            return self._spawn_once()
+
     def _replace(self, worker: _Worker) -> None:
         _kill(worker.pid)
         worker.conn.close()
@@ -165,8 +218,8 @@ class WorkerPool:
             return  # a refresh is under way or done: it starts the new workers
         try:
             self._idle.put(self._spawn())
-        except (OSError, RuntimeError, EOFError):
-            log.exception("could not start a replacement query worker")
+        except (OSError, RuntimeError, EOFError, ValueError) as exc:
+            log.error("could not start a replacement query worker: %s", exc)
 
     def _give_back(self, worker: _Worker) -> None:
         if worker.generation == self._generation:
@@ -251,9 +304,13 @@ class WorkerPool:
 
     def _reload_zygote(self, nquads: bytes) -> None:
         with self._lock:
-            self._control.sendall(b"r" + struct.pack("!Q", len(nquads)) + nquads)
-            if self._control.recv(1) != b"k":
-                raise RuntimeError("the query worker zygote did not take the new data")
+            self._send_data(nquads)
+            self._latest_data = nquads
+
+    def _send_data(self, nquads: bytes) -> None:
+        self._control.sendall(b"r" + struct.pack("!Q", len(nquads)) + nquads)
+        if self._control.recv(1) != b"k":
+            raise RuntimeError("the query worker zygote did not take the new data")
 
     def _count(self, name: str) -> None:
         with self._stats_lock:
