@@ -70,6 +70,20 @@ class Settings:
     query_workers: int = field(
         default=2, metadata={"help": "pre-forked processes that evaluate queries"}
     )
+    client_queries: int = field(
+        default=1,
+        metadata={
+            "help": "query workers one client address may hold at once (over it: a short "
+            "wait, then 429 with Retry-After)"
+        },
+    )
+    trusted_proxy: str = field(
+        default="",
+        metadata={
+            "help": "address of a reverse proxy whose X-Forwarded-For names the client "
+            "(empty: the header is ignored)"
+        },
+    )
     threads: int = field(default=16, metadata={"help": "HTTP request threads"})
     max_query_length: int = field(
         default=20_000, metadata={"help": "longest accepted query, in characters (else 413)"}
@@ -146,6 +160,7 @@ class Settings:
         for name in (
             "port",
             "query_workers",
+            "client_queries",
             "threads",
             "max_query_length",
             "max_body",

@@ -5,6 +5,7 @@ is 413 with nothing stored, and bad settings or data are one clear line."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_hostile import CARTESIAN, EX, Listener, assert_clean_error, write_data
+from test_hostile import CARTESIAN, EX, Listener, assert_clean_error, post_from, write_data
 
 from servers import RunningServer, start_server
 
@@ -289,4 +290,66 @@ def test_after_sigterm_new_connections_are_refused_at_once(tmp_path):
         assert time.monotonic() - started < 1.5
     finally:
         slow.join()
+        running.stop()
+
+
+def test_with_the_defaults_one_hostile_address_cannot_starve_another(tmp_path):
+    args = [arg for path in write_data(tmp_path) for arg in ("--data", str(path))]
+    running = start_server(tmp_path, args)  # every limit at its shipped default
+    attacks: list[threading.Thread] = []
+    answers: list[tuple[int, float]] = []
+
+    def attacker() -> None:  # one hostile query a second, from 127.0.0.2, for 7 s
+        for _ in range(7):
+            attack = threading.Thread(target=post_from, args=("127.0.0.2", running, CARTESIAN))
+            attack.start()
+            attacks.append(attack)
+            time.sleep(1.0)
+
+    sender = threading.Thread(target=attacker)
+    try:
+        sender.start()
+        time.sleep(2.5)  # the attack now holds as many workers as it can
+        ends = time.monotonic() + 4
+        while time.monotonic() < ends:
+            started = time.monotonic()
+            try:
+                response = requests.get(running.sparql, params={"query": "ASK {}"}, timeout=15)
+                answers.append((response.status_code, time.monotonic() - started))
+            except requests.RequestException:
+                answers.append((0, time.monotonic() - started))
+            time.sleep(0.05)
+    finally:
+        sender.join()
+        for attack in attacks:
+            attack.join()
+        running.stop()
+    ok = sorted(took for status, took in answers if status == 200)
+    assert len(answers) >= 10, answers
+    assert len(ok) >= 0.95 * len(answers), answers
+    assert ok[len(ok) // 2] < 1.0, answers
+
+
+def test_over_its_share_a_client_gets_429_with_retry_after(tmp_path):
+    args = [arg for path in write_data(tmp_path) for arg in ("--data", str(path))]
+    running = start_server(tmp_path, [*args, "--query-timeout", "4"])
+    try:
+        attack = threading.Thread(target=post_from, args=("127.0.0.2", running, CARTESIAN))
+        attack.start()
+        time.sleep(0.5)
+        host, port = running.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(
+            host, int(port), timeout=30, source_address=("127.0.0.2", 0)
+        )
+        conn.request("GET", "/sparql?query=ASK%20%7B%7D")
+        answer = conn.getresponse()
+        assert answer.status == 429
+        assert answer.getheader("Retry-After")
+        assert b"--client-queries" in answer.read()
+        conn.close()
+        assert (
+            requests.get(running.sparql, params={"query": "ASK {}"}, timeout=10).status_code == 200
+        )
+        attack.join()
+    finally:
         running.stop()

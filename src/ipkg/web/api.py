@@ -30,6 +30,7 @@ from ipkg.sparql.negotiation import choose
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import text_error
+from ipkg.web.fairness import run_fairly
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
@@ -187,9 +188,8 @@ def _job(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryR
 
 def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryOutcome:
     service = state()
-    outcome = service.pool.run(
-        _job(query, format_key, bindings), service.settings.query_timeout, time.monotonic()
-    )
+    job = _job(query, format_key, bindings)
+    outcome = run_fairly(service, request, job, time.monotonic())
     if outcome.status != 200:
         raise ApiError(outcome.status, outcome.body.decode("utf-8", "replace"))
     return outcome

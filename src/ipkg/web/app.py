@@ -17,6 +17,7 @@ from ipkg.web import (
     api,
     article,
     export,
+    fairness,
     graph_store,
     health,
     home,
@@ -80,6 +81,7 @@ def create_app(
         union_size=backend.union_size(),
         backend=backend,
     )
+    service.fair_share = fairness.FairShare(settings.client_queries)
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
     limits.install(app, settings.rate_limit, settings.rate_burst)

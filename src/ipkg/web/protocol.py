@@ -17,6 +17,7 @@ from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.sparql.outbound import refuse_outbound
 from ipkg.web.errors import text_error
+from ipkg.web.fairness import run_fairly
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
@@ -182,15 +183,16 @@ def _chosen_format(kind: str, req: Request):
 
 def answer_query(operation: Operation, started: float) -> Response:
     """Runs a query operation and turns its outcome into the HTTP response."""
-    settings = state().settings
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
     refuse_outbound(operation.text, update=False)
     fmt = _chosen_format(kind_of_form(inspection.form), request)
     job = query_request(operation, inspection.form, fmt.key, inspection.has_dataset_clause)
-    outcome = state().pool.run(job, settings.query_timeout, started)
+    outcome = run_fairly(state(), request, job, started)
     response = Response(outcome.body, status=outcome.status, content_type=outcome.content_type)
+    if outcome.status in (429, 503):
+        response.headers["Retry-After"] = "1"
     response.headers["X-Result-Count"] = str(outcome.rows)
     return response
 

@@ -33,6 +33,8 @@ class ServiceState:
     # version are stale at the next. (A reload starts a new process, so a new count.)
     data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Workers held per client address (see ipkg.web.fairness); set by create_app.
+    fair_share: Any = None
 
     @property
     def triple_count(self) -> int:
