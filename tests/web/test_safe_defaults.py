@@ -353,3 +353,44 @@ def test_over_its_share_a_client_gets_429_with_retry_after(tmp_path):
         attack.join()
     finally:
         running.stop()
+
+
+def test_x_forwarded_for_names_the_client_only_from_the_trusted_proxy(tmp_path):
+    args = [arg for path in write_data(tmp_path) for arg in ("--data", str(path))]
+    running = start_server(
+        tmp_path, [*args, "--query-timeout", "4", "--trusted-proxy", "127.0.0.1"]
+    )
+
+    def attack() -> None:
+        requests.post(
+            running.sparql,
+            data={"query": CARTESIAN},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            timeout=30,
+        )
+
+    attacker = threading.Thread(target=attack)
+    try:
+        attacker.start()
+        time.sleep(0.5)
+
+        def ask(forwarded: str) -> int:
+            headers = {"X-Forwarded-For": forwarded}
+            query = {"query": "ASK {}"}
+            return requests.get(
+                running.sparql, params=query, headers=headers, timeout=30
+            ).status_code
+
+        assert ask("198.51.100.1, 203.0.113.9") == 429  # the proxy's last entry: the attacker
+        assert ask("203.0.113.10") == 200  # another client behind the same proxy
+        # From an address that is not the trusted proxy the header is ignored.
+        host, port = running.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), 30, ("127.0.0.2", 0))
+        conn.request(
+            "GET", "/sparql?query=ASK%20%7B%7D", headers={"X-Forwarded-For": "203.0.113.9"}
+        )
+        assert conn.getresponse().status == 200  # counted as 127.0.0.2, not as the attacker
+        conn.close()
+        attacker.join()
+    finally:
+        running.stop()
