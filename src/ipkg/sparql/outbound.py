@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from pyparsing import ParseBaseException
 from rdflib.plugins.sparql import parser
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -48,7 +47,7 @@ def refuse_outbound(text: str, update: bool) -> None:
         return
     try:
         tree = parser.parseUpdate(plain) if update else parser.parseQuery(plain)
-    except (ParseBaseException, ValueError, TypeError, RecursionError):
+    except Exception:  # pyparsing's errors and any other failure: refuse (fail closed)
         raise RefusedQuery(
             "the request mentions SERVICE or LOAD and could not be parsed to check that it "
             "does not reach another server; it is refused",
