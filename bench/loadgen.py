@@ -145,8 +145,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 class Client:
     """One keep-alive connection to ``host:port`` that reconnects after a close or an error."""
 
-    def __init__(self, host: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, port: int, timeout: float, source: str | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.source = source  # the local address to connect from (None: any)
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def send(self, request: Request, stats: KindStats) -> None:
@@ -154,7 +155,10 @@ class Client:
         started = time.perf_counter()
         try:
             if self._streams is None:
-                self._streams = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
+                local = (self.source, 0) if self.source else None
+                self._streams = await asyncio.open_connection(
+                    self.host, self.port, limit=1 << 20, local_addr=local
+                )
             reader, writer = self._streams
             writer.write(request.wire(f"{self.host}:{self.port}"))
             status, keep = await asyncio.wait_for(read_response(reader), self.timeout)
@@ -213,8 +217,12 @@ async def _hostile_loop(
     previous one; at the end waits for those still running."""
     running: list[asyncio.Task[None]] = []
 
+    # The attacker is another client: from 127.0.0.2 when the server is on loopback (Linux
+    # routes all of 127.0.0.0/8 to lo), so the server's per-client share applies to it.
+    source = "127.0.0.2" if host == "127.0.0.1" else None
+
     async def once() -> None:
-        client = Client(host, port, timeout)
+        client = Client(host, port, timeout, source)
         await client.send(request, by_kind.setdefault(request.kind, KindStats()))
         client.close()
 

@@ -188,7 +188,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.web.serving import serve
 
-    store, title = opened_store(settings, settings.namespaces())  # --store
+    try:
+        store, title = opened_store(settings, settings.namespaces())  # --store
+    except OSError as exc:
+        raise CommandError(f"store: cannot open {settings.store}: {exc}") from None
     serve(settings, store, title)
     return 0
 

@@ -7,6 +7,7 @@ A flag given on the command line wins over the environment, which wins over the 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -96,6 +97,13 @@ class Settings:
             "repeat": True,
         },
     )
+    allow_empty_data: bool = field(
+        default=False,
+        metadata={
+            "help": "accept a --data file with no triples (else refused at start and on reload)",
+            "flag": True,
+        },
+    )
     ontology: str = field(
         default="",
         metadata={
@@ -124,6 +132,20 @@ class Settings:
     query_workers: int = field(
         default=2, metadata={"help": "pre-forked processes that evaluate queries"}
     )
+    client_queries: int = field(
+        default=1,
+        metadata={
+            "help": "query workers one client address may hold at once (over it: a short "
+            "wait, then 429 with Retry-After)"
+        },
+    )
+    trusted_proxy: str = field(
+        default="",
+        metadata={
+            "help": "address of a reverse proxy whose X-Forwarded-For names the client "
+            "(empty: the header is ignored)"
+        },
+    )
     threads: int = field(default=16, metadata={"help": "HTTP request threads"})
     max_query_length: int = field(
         default=20_000, metadata={"help": "longest accepted query, in characters (else 413)"}
@@ -145,6 +167,14 @@ class Settings:
         metadata={
             "help": "memory for answers to repeated /sparql queries, in bytes, emptied by every "
             "write (0: no cache; a remote --store is never cached)"
+        },
+    )
+    network_namespace: str = field(
+        default="on",
+        metadata={
+            "help": "put each query worker in an empty network namespace (off: for hosts that "
+            "forbid namespaces; SERVICE and LOAD stay refused by the parser)",
+            "choices": ("on", "off"),
         },
     )
     cache_dir: Path = field(
@@ -205,6 +235,7 @@ class Settings:
         for name in (
             "port",
             "query_workers",
+            "client_queries",
             "threads",
             "max_query_length",
             "max_body",
@@ -216,6 +247,11 @@ class Settings:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
         if self.result_cache_bytes < 0:
             raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
+        if not 1 <= self.port <= 65_535:
+            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        for name in ("query_timeout", "rate_limit", "rate_burst"):
+            if not math.isfinite(getattr(self, name)):
+                raise ConfigError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
         if self.query_timeout <= 0:

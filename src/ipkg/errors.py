@@ -14,6 +14,8 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"  # what the request names does not exist
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body in a format the service can't read
     INVALID = "invalid"  # well-formed, but the data would break its shapes
+    TOO_LARGE = "too_large"  # over a size cap (query length, body)
+    TOO_MANY = "too_many"  # this client already holds its share of the workers: retry later
     UNAVAILABLE = "unavailable"  # no capacity now (workers busy, memory): try again
     TIMEOUT = "timeout"  # stopped at its deadline
     UPSTREAM = "upstream"  # the remote store failed or answered what cannot be used

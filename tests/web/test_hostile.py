@@ -6,11 +6,13 @@ and control characters in the data cannot break a result format."""
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import socket
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,11 +278,25 @@ def test_catastrophic_regex_answers_correctly_within_the_deadline(server):
         assert_clean_error(response)
 
 
+def post_from(source: str, server: RunningServer, query: str) -> tuple[int, bytes]:
+    """POSTs a query from another loopback address (another client to the server)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(source, 0))
+    try:
+        body = urllib.parse.urlencode({"query": query})
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        conn.request("POST", "/sparql", body=body, headers=headers)
+        answer = conn.getresponse()
+        return answer.status, answer.read()
+    finally:
+        conn.close()
+
+
 def test_simple_ask_is_answered_quickly_while_an_attack_runs(server):
     attack: dict[str, object] = {}
 
     def run() -> None:
-        attack["response"] = post_query(server, CARTESIAN)
+        attack["status"], _ = post_from("127.0.0.2", server, CARTESIAN)
         attack["ended"] = time.monotonic()
 
     thread = threading.Thread(target=run)
@@ -296,7 +312,7 @@ def test_simple_ask_is_answered_quickly_while_an_attack_runs(server):
         assert response.json()["boolean"] is True
         time.sleep(0.1)
     thread.join()
-    assert attack["response"].status_code == 503  # the attack ran to its deadline
+    assert attack["status"] == 503  # the attack ran to its deadline
     assert latencies and finished[0] < attack["ended"]  # we asked while it ran
     assert max(latencies) < 1.0, latencies
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ipkg.build.cache import InferenceCache, cache_key
-from ipkg.build.loading import DataSpec, read_input, read_quads
+from ipkg.build.loading import DataSpec, RdfInputError, read_input, read_quads
 from ipkg.build.materialisation import fast_inferred
 from ipkg.build.reasoning import inferred_by
 from ipkg.build.sources import ArticleSources
@@ -129,12 +129,19 @@ def article_quads(
     return rebased(ontology + asserted + inferred, namespaces)
 
 
-def file_quads(specs: Iterable[DataSpec]) -> list[ox.Quad]:
-    """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept."""
+def file_quads(specs: Iterable[DataSpec], allow_empty: bool = False) -> list[ox.Quad]:
+    """The quads of the user's ``--data`` files, graph names of TriG/N-Quads kept. A file
+    with no triples is refused unless ``allow_empty``: a truncated or emptied file must not
+    replace good data with nothing."""
     started = time.perf_counter()
     quads: list[ox.Quad] = []
     for spec in specs:
-        quads.extend(read_quads(spec.path, spec.graph))
+        read = read_quads(spec.path, spec.graph)
+        if not read and not allow_empty:
+            raise RdfInputError(
+                f"data: {spec.path} has no triples (give --allow-empty-data to serve it anyway)"
+            )
+        quads.extend(read)
     log.info("read %d triples in %.1f s", len(quads), time.perf_counter() - started)
     return quads
 
@@ -145,7 +152,7 @@ def reasoned_files(
     """The ``--data`` files, the ontology in its named graph, and (unless the reasoner is
     'none') what OWL-RL derives from both, cached by the content of every input."""
     written = as_written(namespaces)
-    data = file_quads(specs)
+    data = file_quads(specs, settings.allow_empty_data)
     schema = read_quads(ontology, written.graph("ontology"))
     if settings.reasoner == Reasoner.NONE:
         return rebased(schema + data, namespaces)
@@ -198,5 +205,6 @@ def dataset_quads(settings: Settings, namespaces: Namespaces) -> list[ox.Quad]:
         specs = [DataSpec.parse(text) for text in settings.data]
         quads = reasoned_files(specs, Path(settings.ontology), namespaces, settings)
     else:
-        quads = rebased(file_quads(DataSpec.parse(text) for text in settings.data), namespaces)
+        specs = (DataSpec.parse(text) for text in settings.data)
+        quads = rebased(file_quads(specs, settings.allow_empty_data), namespaces)
     return quads

@@ -42,6 +42,17 @@ class QueryRequest:
 
 
 @dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL Update to run on a copy of the data (``nquads``) in a worker, which answers
+    the changed copy as N-Quads: the update gets the worker's deadline, memory cap and lack of
+    network, and the HTTP process never evaluates it."""
+
+    update: str
+    nquads: bytes
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
 class QueryOutcome:
     """What came of a query: a body, how many rows or triples it holds, and for a failure its
     kind (the body is then the message)."""
@@ -139,8 +150,27 @@ def serialised(result, request: QueryRequest) -> QueryOutcome:
     return QueryOutcome(body, fmt.content_type, count)
 
 
-def execute(store: ox.Store, request: QueryRequest) -> QueryOutcome:
-    """Runs a query and serialises its result, turning every failure into an outcome of its kind."""
+def updated_copy(request: UpdateRequest) -> QueryOutcome:
+    """The outcome carrying the data after the update, as N-Quads (blank node labels kept), or
+    the bad-request failure naming what is wrong with the update."""
+    store = ox.Store()
+    store.extend(ox.parse(request.nquads, format=ox.RdfFormat.N_QUADS))
+    try:
+        store.update(request.update, base_iri=request.base_iri)
+    except SyntaxError as exc:
+        return QueryOutcome.error(
+            ErrorKind.BAD_REQUEST, f"SPARQL Update syntax error: {short(str(exc))}"
+        )
+    except (OSError, ValueError, RuntimeError) as exc:
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"the update failed: {short(str(exc))}")
+    return QueryOutcome(store.dump(format=ox.RdfFormat.N_QUADS), "application/n-quads")
+
+
+def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutcome:
+    """Runs a query and serialises its result (or runs an update on the copy it carries),
+    turning every failure into an outcome of its kind."""
+    if isinstance(request, UpdateRequest):
+        return updated_copy(request)
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:

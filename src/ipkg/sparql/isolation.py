@@ -52,13 +52,14 @@ def limit_memory(extra_bytes: int) -> bool:
         return False
 
 
-def confine(memory_bytes: int) -> dict[str, bool]:
-    """Applies every measure; returns which ones held."""
+def confine(memory_bytes: int, network: bool = True) -> dict[str, bool]:
+    """Applies every measure (the network namespace only when ``network``); returns which
+    ones held."""
     # An allocation failure ends the worker by design: say so in one line, not a trace.
     os.environ["RUST_BACKTRACE"] = "0"
     faulthandler.disable()
     return {
         "die_with_parent": die_with_parent(),
-        "no_network": without_network(),
+        "no_network": without_network() if network else False,
         "memory_limit": limit_memory(memory_bytes),
     }

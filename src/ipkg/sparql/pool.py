@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from ipkg.errors import ErrorKind
-from ipkg.sparql.execution import QueryOutcome, QueryRequest, execute
+from ipkg.sparql.execution import QueryOutcome, QueryRequest, UpdateRequest, execute
 from ipkg.sparql.isolation import confine, die_with_parent
 
 log = logging.getLogger(__name__)
@@ -55,15 +55,17 @@ class PoolStats:
     busy_rejections: int = 0
 
 
-def _worker_loop(channel: socket.socket, source: StoreSource, memory_bytes: int) -> None:
+def _worker_loop(
+    channel: socket.socket, source: StoreSource, memory_bytes: int, network: bool
+) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     store = source if isinstance(source, ox.Store) else source()
-    held = confine(memory_bytes)
+    held = confine(memory_bytes, network)
     conn = Connection(channel.detach())
     conn.send_bytes(pickle.dumps(held))
     while True:
         try:
-            request: QueryRequest = pickle.loads(conn.recv_bytes())
+            request: QueryRequest | UpdateRequest = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:
@@ -85,7 +87,9 @@ def _receive_exactly(control: socket.socket, size: int) -> bytes:
     return bytes(chunks)
 
 
-def _zygote_loop(control: socket.socket, store: StoreSource, memory_bytes: int) -> None:
+def _zygote_loop(
+    control: socket.socket, store: StoreSource, memory_bytes: int, network: bool
+) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
@@ -102,7 +106,7 @@ def _zygote_loop(control: socket.socket, store: StoreSource, memory_bytes: int) 
             control.close()
             ours.close()
             try:
-                _worker_loop(theirs, store, memory_bytes)
+                _worker_loop(theirs, store, memory_bytes, network)
             finally:
                 os._exit(0)
         theirs.close()
@@ -121,7 +125,9 @@ class WorkerPool:
     Create it while the process is single-threaded (before the HTTP server starts threads).
     """
 
-    def __init__(self, store: StoreSource, size: int, memory_mb: int) -> None:
+    def __init__(
+        self, store: StoreSource, size: int, memory_mb: int, network_namespace: bool = True
+    ) -> None:
         self.size = size
         self.apart_graphs: tuple[str, ...] = ()  # kept out of every query's default graph
         self.stats = PoolStats()
@@ -133,19 +139,64 @@ class WorkerPool:
         self._busy = 0
         self._settled = threading.Condition()
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._control, theirs = socket.socketpair()
-        self._zygote = os.fork()
-        if self._zygote == 0:
-            self._control.close()
-            try:
-                _zygote_loop(theirs, store, memory_mb * 1_048_576)
-            finally:
-                os._exit(0)
-        theirs.close()
+        self._source = store
+        self._memory_bytes = memory_mb * 1_048_576
+        self._network = network_namespace
+        self._latest_data: bytes | None = None  # what the last refresh gave the zygote
+        self.zygote_restarts = 0
+        self._control, self._zygote = self._forked_zygote()
         for _ in range(size):
             self._idle.put(self._spawn())
 
-    def _spawn(self) -> _Worker:
+    def _forked_zygote(self) -> tuple[socket.socket, int]:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            # Keep nothing of the HTTP process's but the control socket and stdio: a copy of
+            # the listening socket here would keep accepting into the backlog after the
+            # server closed it on SIGTERM, so new clients would hang instead of being refused.
+            os.closerange(3, theirs.fileno())
+            os.closerange(theirs.fileno() + 1, os.sysconf("SC_OPEN_MAX"))
+            try:
+                _zygote_loop(theirs, self._source, self._memory_bytes, self._network)
+            finally:
+                os._exit(0)
+        theirs.close()
+        return ours, pid
+
+    def zygote_alive(self) -> bool:
+        """Whether the process that forks workers still runs (a dead one is reaped)."""
+        try:
+            pid, _status = os.waitpid(self._zygote, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        return pid == 0
+
+    def heal(self) -> bool:
+        """Starts a new zygote if the current one has died (``kill -9``, the OOM killer);
+        returns whether a zygote runs now. Forks from a threaded process, which is safe here:
+        the child only runs the zygote loop on the store it inherits."""
+        with self._lock:
+            if self.zygote_alive():
+                return True
+            dead = self._zygote
+            self._control.close()
+            try:
+                self._control, self._zygote = self._forked_zygote()
+                if self._latest_data is not None:
+                    self._send_data(self._latest_data)
+            except OSError as exc:
+                log.error("could not start a new query worker zygote: %s", exc)
+                return False
+            self.zygote_restarts += 1
+            log.warning(
+                "the query worker zygote (pid %d) ended; started a new one (pid %d)",
+                dead,
+                self._zygote,
+            )
+            return True
+
+    def _spawn_once(self) -> _Worker:
         with self._lock:
             self._control.sendall(b"s")
             message, fds, _flags, _addr = socket.recv_fds(self._control, 32, 1)
@@ -155,6 +206,14 @@ class WorkerPool:
         self.isolation = pickle.loads(worker.conn.recv_bytes())
         return worker
 
+    def _spawn(self) -> _Worker:
+        try:
+            return self._spawn_once()
+        except (OSError, RuntimeError, EOFError, ValueError):
+            if not self.heal():
+                raise
+            return self._spawn_once()
+
     def _replace(self, worker: _Worker) -> None:
         _kill(worker.pid)
         worker.conn.close()
@@ -163,8 +222,8 @@ class WorkerPool:
             return  # a refresh is under way or done: it starts the new workers
         try:
             self._idle.put(self._spawn())
-        except (OSError, RuntimeError, EOFError):
-            log.exception("could not start a replacement query worker")
+        except (OSError, RuntimeError, EOFError, ValueError) as exc:
+            log.error("could not start a replacement query worker: %s", exc)
 
     def _give_back(self, worker: _Worker) -> None:
         if worker.generation == self._generation:
@@ -180,7 +239,7 @@ class WorkerPool:
             self._settled.notify_all()
 
     def run(
-        self, request: QueryRequest, timeout: float, started: float | None = None
+        self, request: QueryRequest | UpdateRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome:
         """Runs ``request``; a timeout outcome if it is not done ``timeout`` s after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout
@@ -256,9 +315,13 @@ class WorkerPool:
 
     def _reload_zygote(self, nquads: bytes) -> None:
         with self._lock:
-            self._control.sendall(b"r" + struct.pack("!Q", len(nquads)) + nquads)
-            if self._control.recv(1) != b"k":
-                raise RuntimeError("the query worker zygote did not take the new data")
+            self._send_data(nquads)
+            self._latest_data = nquads
+
+    def _send_data(self, nquads: bytes) -> None:
+        self._control.sendall(b"r" + struct.pack("!Q", len(nquads)) + nquads)
+        if self._control.recv(1) != b"k":
+            raise RuntimeError("the query worker zygote did not take the new data")
 
     def _count(self, name: str) -> None:
         with self._stats_lock:

@@ -31,8 +31,8 @@ class PooledStore:
     def worker_source(self) -> StoreSource:
         raise NotImplementedError
 
-    def start(self, workers: int, memory_mb: int) -> WorkerPool:
-        self.pool = WorkerPool(self.worker_source(), workers, memory_mb)
+    def start(self, workers: int, memory_mb: int, *, network_namespace: bool = True) -> WorkerPool:
+        self.pool = WorkerPool(self.worker_source(), workers, memory_mb, network_namespace)
         return self.pool
 
     def query(
@@ -68,7 +68,7 @@ class Store(Protocol):
 
     kind: StoreKind
 
-    def start(self, workers: int, memory_mb: int) -> QueryRunner:
+    def start(self, workers: int, memory_mb: int, *, network_namespace: bool = True) -> QueryRunner:
         """Starts the query runner (call while the process is single-threaded: it may fork)."""
         ...
 

@@ -330,7 +330,9 @@ class RemoteStore:
         self.digest = HTTPDigestAuth(endpoint.user or "", endpoint.password or "")
         self.challenged = False
 
-    def start(self, workers: int, memory_mb: int) -> RemoteRunner:
+    def start(
+        self, workers: int, memory_mb: int, *, network_namespace: bool = True
+    ) -> RemoteRunner:
         return self.pool
 
     def query(

@@ -231,11 +231,6 @@ def committed(store: Store, dataset: WritePolicy, change: Change) -> dict[str, i
     return {key: len(quads) for key, quads in graphs.items()}
 
 
-def sparql_update(text: str, base_iri: str | None) -> Change:
-    """A change that runs a SPARQL Update."""
-    return lambda scratch: scratch.update(text, base_iri=base_iri)
-
-
 def graph_put(target: str, triples: Sequence[ox.Triple], *, replace: bool) -> Change:
     """A change that puts triples in one graph ('' the default), replacing it or adding."""
     name = ox.DefaultGraph() if target == DEFAULT_GRAPH else ox.NamedNode(target)

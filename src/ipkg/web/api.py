@@ -32,6 +32,7 @@ from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import negotiate_or_406, status_of, text_error
+from ipkg.web.fairness import run_fairly
 from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, pool_select
 from ipkg.web.state import ServiceState, state
 
@@ -188,9 +189,8 @@ def _job(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryR
 
 def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryOutcome:
     service = state()
-    outcome = service.pool.run(
-        _job(query, format_key, bindings), service.settings.query_timeout, time.monotonic()
-    )
+    job = _job(query, format_key, bindings)
+    outcome = run_fairly(service, request, job, time.monotonic())
     if not outcome.ok:
         raise ApiError(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
     return outcome

@@ -4,9 +4,11 @@ blueprints. Everything a request needs hangs off the app object (see ``state.py`
 from __future__ import annotations
 
 import logging
+import re
 
 import pyoxigraph as ox
 from flask import Flask, Response
+from markupsafe import Markup
 
 from ipkg.config import Settings
 from ipkg.namespaces import apart_graphs
@@ -17,6 +19,7 @@ from ipkg.web import (
     api,
     article,
     export,
+    fairness,
     graph_store,
     health,
     home,
@@ -34,6 +37,20 @@ from ipkg.web.errors import register_error_handlers
 from ipkg.web.state import EXTENSION_KEY, ServiceState
 
 log = logging.getLogger(__name__)
+
+# C0 controls (but tab, newline, carriage return) and DEL: raw in HTML they are invalid, and an
+# ESC could drive a terminal that shows the page source.
+CONTROL_BYTES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: object) -> object:
+    """A template value with control characters replaced by U+FFFD (Jinja's ``finalize``)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_BYTES.sub("\ufffd", value))
+    if isinstance(value, str):
+        return CONTROL_BYTES.sub("\ufffd", value)
+    return value
+
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -55,8 +72,13 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json.sort_keys = False
+    app.jinja_env.finalize = printable
     sizes = backend.graph_sizes()
-    pool = backend.start(settings.query_workers, settings.query_memory)
+    pool = backend.start(
+        settings.query_workers,
+        settings.query_memory,
+        network_namespace=settings.network_namespace == "on",
+    )
     pool.apart_graphs = apart_graphs(namespaces)  # the catalogue: only by GRAPH or FROM
     service = ServiceState(
         settings=settings,
@@ -71,9 +93,11 @@ def create_app(
             0 if settings.store.startswith("sparql+") else settings.result_cache_bytes
         ),
     )
+    service.fair_share = fairness.FairShare(settings.client_queries)
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
     limits.install(app, settings.rate_limit, settings.rate_burst)
+    app.wsgi_app = limits.capped_bodies(app.wsgi_app, settings.max_body)  # type: ignore[method-assign]
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(graph_store.blueprint)  # /store: Graph Store Protocol

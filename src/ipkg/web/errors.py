@@ -21,6 +21,8 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorKind.INVALID: 422,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.TOO_MANY: 429,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UPSTREAM: 502,

@@ -13,8 +13,9 @@ from flask import Blueprint, Request, Response, request
 
 from ipkg.build.loading import RdfInputError, parse_bytes
 from ipkg.errors import ErrorKind
-from ipkg.sparql.execution import QueryRequest
+from ipkg.sparql.execution import QueryRequest, UpdateRequest
 from ipkg.sparql.formats import GRAPH, formats_for
+from ipkg.sparql.pool import WorkerPool
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
@@ -23,7 +24,6 @@ from ipkg.stores.updates import (
     committed,
     graph_delete,
     graph_put,
-    sparql_update,
     with_using,
 )
 from ipkg.web.errors import negotiate_or_406, status_of, text_error
@@ -93,6 +93,25 @@ def write(change: Change) -> Response:
     return Response(status=204)
 
 
+def isolated_update(text: str, base_iri: str) -> Change:
+    """A change that runs a SPARQL Update in a query worker (no network, deadline, memory
+    cap) on a copy of the data, and takes the changed copy it answers."""
+    service = state()
+
+    def change(scratch: ox.Store) -> None:
+        if not isinstance(service.pool, WorkerPool):  # a remote store: no local workers
+            scratch.update(text, base_iri=base_iri)  # SERVICE/LOAD already refused by parse
+            return
+        job = UpdateRequest(text, scratch.dump(format=ox.RdfFormat.N_QUADS), base_iri)
+        outcome = service.pool.run(job, service.settings.query_timeout)
+        if not outcome.ok:
+            raise WriteRefused(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
+        scratch.clear()
+        scratch.extend(ox.parse(outcome.body, format=ox.RdfFormat.N_QUADS))
+
+    return change
+
+
 def _dataset_parameters(req: Request, name: str) -> list[str]:
     values = req.args.getlist(name)
     if req.mimetype == "application/x-www-form-urlencoded":
@@ -113,7 +132,7 @@ def answer_update(text: str, req: Request) -> Response:
         )
     except WriteRefused as exc:
         return text_error(status_of(exc.kind), str(exc))
-    return write(sparql_update(update, req.base_url))
+    return write(isolated_update(update, req.base_url))
 
 
 def _target(req: Request) -> str:

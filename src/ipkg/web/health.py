@@ -1,5 +1,7 @@
-"""Liveness and readiness for orchestrators: ``/healthz`` answers while the process runs,
-``/readyz`` once the data is loaded and reasoned and the query workers answer."""
+"""Liveness and readiness for orchestrators: ``/healthz`` answers 200 while the process can
+serve queries (it restarts a dead worker zygote, and answers 503 when that fails, so an
+orchestrator restarts the service), ``/readyz`` once the data is loaded and reasoned and the
+query workers answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ blueprint = Blueprint("health", __name__)
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
+    heal = getattr(state().pool, "heal", None)  # a remote store has no local workers
+    if heal is not None and not heal():
+        response = jsonify(status="query workers cannot be started")
+        response.status_code = 503
+        return response
     return jsonify(status="alive")
 
 

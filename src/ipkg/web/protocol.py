@@ -12,11 +12,14 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
 
+from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.negotiation import choose
+from ipkg.sparql.outbound import refuse_outbound
 from ipkg.web.errors import status_of, text_error
+from ipkg.web.fairness import run_fairly
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
@@ -196,6 +199,8 @@ def _answer(outcome: QueryOutcome, cache: str) -> Response:
         ("X-Result-Count", str(outcome.rows)),
         ("X-Result-Cache", cache),
     ]
+    if outcome.failure in (ErrorKind.TOO_MANY, ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT):
+        headers.append(("Retry-After", "1"))
     return Response(
         outcome.body,
         status=status_of(outcome.failure),
@@ -238,6 +243,7 @@ def answer_query(operation: Operation, started: float) -> Response:
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
         raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
+    refuse_outbound(operation.text, update=False)
     fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
     job = query_request(
         operation,
@@ -246,7 +252,7 @@ def answer_query(operation: Operation, started: float) -> Response:
         has_from=inspection.has_dataset_clause,
         base_iri=request.base_url,
     )
-    outcome = service.pool.run(job, settings.query_timeout, started)
+    outcome = run_fairly(service, request, job, started)
     if cache.enabled:
         cache.put(key, version, outcome)  # only a complete 200 answer is kept
     return _answer(outcome, "miss" if cache.enabled else "off")
@@ -262,8 +268,15 @@ def sparql() -> Response:
         operation = read_operation(request)
         if operation is None:
             return service_description(request)
+        if len(operation.text) > state().settings.max_query_length:
+            raise ProtocolError(
+                414 if request.method == "GET" else 413,
+                f"the {operation.kind} has {len(operation.text)} characters; "
+                f"the limit is {state().settings.max_query_length}",
+            )
         if operation.kind == "update":
             inspect_request(operation.text)
+            refuse_outbound(operation.text, update=True)
             return answer_update(operation.text, request)  # 403 unless updates are enabled
         return answer_query(operation, started)
     except ProtocolError as exc:

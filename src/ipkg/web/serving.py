@@ -10,9 +10,11 @@ one gracefully, so requests in flight finish.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -22,6 +24,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from ipkg.build.dataset import InvalidData
 from ipkg.build.loading import DataSpec, RdfInputError
@@ -59,6 +62,19 @@ def watch(paths: list[Path], on_change: Callable[[], None], interval: float = 1.
         if now != seen:
             seen = now
             on_change()
+
+
+class RefusingArbiter(Arbiter):
+    """gunicorn's master, but on shutdown it stops listening at once: gunicorn only closes
+    its copy of the listening socket, and the worker keeps its own until the requests in
+    flight finish, so new clients would wait in the backlog for the whole graceful shutdown
+    instead of being refused. (A reload replaces workers without calling ``stop``.)"""
+
+    def stop(self, graceful: bool = True) -> None:
+        for listener in self.LISTENERS:
+            with contextlib.suppress(OSError):
+                listener.sock.shutdown(socket.SHUT_RDWR)
+        super().stop(graceful)
 
 
 class IpkgServer(BaseApplication):
@@ -112,6 +128,12 @@ class IpkgServer(BaseApplication):
         except (RdfInputError, InvalidData, OSError, StoreError) as exc:
             log.error("reload refused, still serving the last good data: %s", exc)
         super().reload()
+
+    def run(self) -> None:
+        try:
+            RefusingArbiter(self).run()
+        except RuntimeError as exc:  # gunicorn's own start-up errors (e.g. address in use)
+            sys.exit(f"ipkg: error: {exc}")
 
     def load(self) -> Any:
         from ipkg.web.app import create_app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
@@ -14,6 +15,9 @@ from ipkg.stores.base import QueryRunner, Store
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
+
+if TYPE_CHECKING:
+    from ipkg.web.fairness import FairShare
 
 
 @dataclass
@@ -34,6 +38,8 @@ class ServiceState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
     results: ResultCache = field(default_factory=lambda: ResultCache(0))
+    # Workers held per client address (see ipkg.web.fairness); set by create_app.
+    fair_share: FairShare | None = None
 
     @property
     def triple_count(self) -> int:
