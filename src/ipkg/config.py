@@ -139,6 +139,20 @@ class Settings:
             "wait, then 429 with Retry-After)"
         },
     )
+    client_timeout: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds a client has to send its whole request (head and body); a request "
+            "still arriving holds no thread, and past this its connection is closed"
+        },
+    )
+    client_pending: int = field(
+        default=16,
+        metadata={
+            "help": "requests one client address may have still arriving at once; further "
+            "connections from it are closed (slow-client defence)"
+        },
+    )
     trusted_proxy: str = field(
         default="",
         metadata={
@@ -236,6 +250,7 @@ class Settings:
             "port",
             "query_workers",
             "client_queries",
+            "client_pending",
             "threads",
             "max_query_length",
             "max_body",
@@ -249,11 +264,13 @@ class Settings:
             raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
         if not 1 <= self.port <= 65_535:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
-        for name in ("query_timeout", "rate_limit", "rate_burst"):
+        for name in ("query_timeout", "rate_limit", "rate_burst", "client_timeout"):
             if not math.isfinite(getattr(self, name)):
                 raise ConfigError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
+        if self.client_timeout <= 0:
+            raise ConfigError(f"client_timeout must be positive, got {self.client_timeout}")
         if self.query_timeout <= 0:
             raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
         if self.ontology and not self.data:

@@ -11,6 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from support.browser import chromium, require_chromium
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:

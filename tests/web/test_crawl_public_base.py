@@ -16,6 +16,8 @@ import requests
 
 from support.servers import RunningServer, free_port, start_server
 
+pytestmark = pytest.mark.slow
+
 CANONICAL = "https://ipkg.example.org/"
 OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 

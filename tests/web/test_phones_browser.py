@@ -12,6 +12,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from support.browser import chromium, require_chromium
 
+pytestmark = pytest.mark.browser
+
 PAGES = (
     "/",
     "/search?q=tongji",

@@ -13,6 +13,8 @@ import requests
 
 from support.servers import RunningServer, start_server
 
+pytestmark = pytest.mark.slow
+
 EX = "http://example.org/"
 CACHE_BYTES = 20_000
 MAX_ROWS = 30

@@ -22,6 +22,8 @@ from test_hostile import CARTESIAN, EX, Listener, assert_clean_error, post_from,
 
 from support.servers import RunningServer, start_server
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "issue-14-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 DEADLINE = 2.0

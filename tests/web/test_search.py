@@ -86,3 +86,9 @@ def test_the_browse_page_sends_a_search_to_the_search_page(article_server) -> No
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/search?q=Tongji"
+
+
+def test_control_characters_in_the_search_words_are_not_a_server_error(article_server):
+    for words in ("00\x00", "tongji\x1b", "\x00"):
+        answer = requests.get(article_server.url + "/search", params={"q": words}, timeout=30)
+        assert answer.status_code == 200, (words, answer.text[:200])

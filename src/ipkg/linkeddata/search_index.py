@@ -192,7 +192,8 @@ class SearchIndex:
     def search(self, query: str, languages: tuple[str, ...], limit: int = 30) -> list[Hit]:
         """The resources whose names or mentioning sentences hold every word of ``query``,
         ranked: a whole-name match first, then label hits, alternative names, sentences; by BM25."""
-        terms = [t for t in query.split() if t][:8]
+        printable = "".join(c if c.isprintable() else " " for c in query)  # no NUL into SQLite
+        terms = [t for t in printable.split() if t][:8]
         if not terms:
             return []
         with self._lock:

@@ -243,7 +243,7 @@ class WorkerPool:
     ) -> QueryOutcome:
         """Runs ``request``; a timeout outcome if it is not done ``timeout`` s after ``started``."""
         deadline = (started if started is not None else time.monotonic()) + timeout
-        if self.apart_graphs:
+        if self.apart_graphs and isinstance(request, QueryRequest):
             request = replace(request, apart_graphs=self.apart_graphs)
         while True:
             try:

@@ -105,7 +105,7 @@ def isolated_update(text: str, base_iri: str) -> Change:
         job = UpdateRequest(text, scratch.dump(format=ox.RdfFormat.N_QUADS), base_iri)
         outcome = service.pool.run(job, service.settings.query_timeout)
         if not outcome.ok:
-            raise WriteRefused(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
+            raise WriteRefused(outcome.failure, outcome.body.decode("utf-8", "replace"))
         scratch.clear()
         scratch.extend(ox.parse(outcome.body, format=ox.RdfFormat.N_QUADS))
 

@@ -91,7 +91,7 @@ class IpkgServer(BaseApplication):
             "bind": f"{self.settings.host}:{self.settings.port}",
             # One process: the query workers are the parallelism, and the store is loaded once.
             "workers": 1,
-            "worker_class": "gthread",
+            "worker_class": "ipkg.web.front.BufferingWorker",  # requests gathered before a thread
             "threads": self.settings.threads,
             "timeout": max(60, int(self.settings.query_timeout * 3)),
             "graceful_timeout": int(self.settings.query_timeout) + 5,
