@@ -53,3 +53,9 @@ def test_no_query_worker_is_lost_after_the_attack(scenario: Scenario, server: Ru
     assert scenario.workers_after == WORKERS
     assert scenario.metrics["ipkg_queries_killed_total"] >= 5
     assert server.process.poll() is None
+
+
+def test_load_beside_two_hundred_slow_clients_has_no_errors(scenario: Scenario):
+    slowed = scenario.phase("slow clients").result
+    assert slowed.total().count > 0
+    assert slowed.errors == 0, slowed.failure_summary()
