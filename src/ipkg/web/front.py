@@ -5,7 +5,8 @@ loop, at no cost to anyone else.
 gunicorn's own gthread worker hands a connection to a thread at its first byte and then reads
 with no timeout, so a few clients that send half a request hold every thread (slowloris). Here
 each connection has ``--client-timeout`` seconds to deliver its request, and one address may
-have at most ``--client-pending`` requests still arriving; past either it is closed.
+have at most ``--client-pending`` requests that are still arriving after a second (a client
+that means well sends its request at once); past either it is closed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import selectors
 import socket
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -29,6 +31,7 @@ CHUNKED = re.compile(rb"^transfer-encoding[ \t]*:.*chunked", re.I | re.M)
 EXPECT_CONTINUE = re.compile(rb"^expect[ \t]*:[ \t]*100-continue", re.I | re.M)
 LAST_CHUNK = re.compile(rb"(^|\r\n)0[ \t;]*[^\r\n]*\r\n(.*\r\n)?\r\n$", re.S)
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+GRACE = 1.0  # seconds a request may take to arrive before it counts against --client-pending
 
 
 def request_complete(buffer: bytes, body_limit: int) -> bool:
@@ -51,6 +54,18 @@ def client_address(conn: TConn) -> str:
     return client[0] if isinstance(client, tuple) else str(client)
 
 
+@dataclass
+class Arriving:
+    """A request still arriving: its bytes so far, when it must be whole, and whether it has
+    taken long enough to count against its address's share."""
+
+    address: str
+    since: float
+    deadline: float
+    buffer: bytearray = field(default_factory=bytearray)
+    counted: bool = False
+
+
 class BufferingWorker(ThreadWorker):
     """A gthread worker that gathers each request in its event loop before a thread sees it."""
 
@@ -59,8 +74,8 @@ class BufferingWorker(ThreadWorker):
         self.client_timeout: float = settings.client_timeout
         self.client_pending: int = settings.client_pending
         self.body_limit: int = settings.max_body
-        self.arriving: dict[TConn, tuple[bytearray, float, str]] = {}
-        self.arriving_by_address: Counter[str] = Counter()
+        self.arriving: dict[TConn, Arriving] = {}
+        self.slow_by_address: Counter[str] = Counter()
         super().init_process()
 
     def accept(self, listener: socket.socket) -> None:
@@ -80,16 +95,11 @@ class BufferingWorker(ThreadWorker):
         self.gather(conn)
 
     def gather(self, conn: TConn) -> None:
-        address = client_address(conn)
-        if self.arriving_by_address[address] >= self.client_pending:
-            self.nr_conns -= 1
-            conn.close()
-            return
         conn.sock.setblocking(False)
-        deadline = time.monotonic() + self.client_timeout
-        self.arriving[conn] = (bytearray(), deadline, address)
-        self.arriving_by_address[address] += 1
+        now = time.monotonic()
+        self.arriving[conn] = Arriving(client_address(conn), now, now + self.client_timeout)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_bytes, conn))
+        self.on_bytes(conn, conn.sock)  # most requests are already here: no extra wake-up
 
     def on_bytes(self, conn: TConn, sock: socket.socket) -> None:
         try:
@@ -101,7 +111,7 @@ class BufferingWorker(ThreadWorker):
         if not data:
             self.drop(conn)
             return
-        buffer = self.arriving[conn][0]
+        buffer = self.arriving[conn].buffer
         had_head = HEAD_END in buffer
         buffer += data
         if request_complete(bytes(buffer), self.body_limit):
@@ -116,10 +126,11 @@ class BufferingWorker(ThreadWorker):
                 self.drop(conn)
 
     def release(self, conn: TConn) -> None:
-        _buffer, _deadline, address = self.arriving.pop(conn)
-        self.arriving_by_address[address] -= 1
-        if not self.arriving_by_address[address]:
-            del self.arriving_by_address[address]
+        arriving = self.arriving.pop(conn)
+        if arriving.counted:
+            self.slow_by_address[arriving.address] -= 1
+            if not self.slow_by_address[arriving.address]:
+                del self.slow_by_address[arriving.address]
         with contextlib.suppress(OSError, KeyError, ValueError):
             self.poller.unregister(conn.sock)
 
@@ -129,11 +140,18 @@ class BufferingWorker(ThreadWorker):
         conn.close()
 
     def murder_pending(self) -> None:
-        """Also closes the connections whose request did not arrive in time."""
+        """Also closes the requests that did not arrive in time, and those past their
+        address's share of slow requests (it runs at least once a second)."""
         super().murder_pending()
         now = time.monotonic()
-        for conn in [c for c, (_b, deadline, _a) in self.arriving.items() if deadline <= now]:
-            self.drop(conn)
+        for conn, arriving in list(self.arriving.items()):
+            if arriving.deadline <= now:
+                self.drop(conn)
+            elif not arriving.counted and now - arriving.since >= GRACE:
+                arriving.counted = True
+                self.slow_by_address[arriving.address] += 1
+                if self.slow_by_address[arriving.address] > self.client_pending:
+                    self.drop(conn)
 
     def handle(self, conn: TConn) -> Any:
         buffered = getattr(conn, "ipkg_buffered", None)
