@@ -19,6 +19,8 @@ class ErrorKind(StrEnum):
     UNAVAILABLE = "unavailable"  # no capacity now (workers busy, memory): try again
     TIMEOUT = "timeout"  # stopped at its deadline
     UPSTREAM = "upstream"  # the remote store failed or answered what cannot be used
+    UNSUPPORTED = "unsupported"  # a legal request using what the engine does not implement
+    ENGINE = "engine"  # a legal request the engine failed to evaluate
 
 
 class IpkgError(Exception):

@@ -162,7 +162,8 @@ def updated_copy(request: UpdateRequest) -> QueryOutcome:
             ErrorKind.BAD_REQUEST, f"SPARQL Update syntax error: {short(str(exc))}"
         )
     except (OSError, ValueError, RuntimeError) as exc:
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"the update failed: {short(str(exc))}")
+        kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
+        return QueryOutcome.error(kind, f"the update failed: {short(str(exc))}")
     return QueryOutcome(store.dump(format=ox.RdfFormat.N_QUADS), "application/n-quads")
 
 
@@ -184,6 +185,17 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
     except MemoryError:
         return QueryOutcome.error(ErrorKind.UNAVAILABLE, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
-        # of a variable the query does not project) must not end the worker.
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"query failed: {exc}")
+        # The query parsed: whatever fails now is the engine's, not the client's, unless the
+        # service's own substitutions name a variable the query does not project.
+        return QueryOutcome.error(evaluation_failure(exc, request), f"query failed: {exc}")
+
+
+def evaluation_failure(exc: Exception, request: QueryRequest) -> ErrorKind:
+    """Why a query that parsed could not be answered: a feature the engine does not implement
+    (an unknown function: 501), a bad substitution of the request (400), else the engine (500)."""
+    message = str(exc)
+    if "is not supported" in message:
+        return ErrorKind.UNSUPPORTED
+    if request.substitutions and "projection" in message:
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind.ENGINE

@@ -26,6 +26,8 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UPSTREAM: 502,
+    ErrorKind.UNSUPPORTED: 501,
+    ErrorKind.ENGINE: 500,
 }
 
 
