@@ -100,13 +100,26 @@ def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return quads[0].object
 
 
+class BadDataset(ValueError):
+    """A dataset parameter (default-graph-uri, named-graph-uri) that is not an IRI."""
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise BadDataset(
+            f"the dataset names {iri!r}, which is not an absolute IRI: {exc}"
+        ) from None
+
+
 def _dataset_options(request: QueryRequest) -> dict:
     if request.default_graphs is None and request.named_graphs is None:
         return {}
     # Only named-graph-uri given: the default graph is empty, as with FROM NAMED and no FROM.
     return {
-        "default_graph": [ox.NamedNode(g) for g in request.default_graphs or ()],
-        "named_graphs": [ox.NamedNode(g) for g in request.named_graphs or ()],
+        "default_graph": [_graph_name(g) for g in request.default_graphs or ()],
+        "named_graphs": [_graph_name(g) for g in request.named_graphs or ()],
     }
 
 
@@ -182,6 +195,8 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
             ErrorKind.BAD_REQUEST,
             f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
         )
+    except BadDataset as exc:
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, str(exc))
     except MemoryError:
         return QueryOutcome.error(ErrorKind.UNAVAILABLE, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
