@@ -4,7 +4,7 @@ engine costs. The served graph is exported once as N-Triples (``ipkg export``) a
 serve-read-only`` on RocksDB (``oxigraph load``), by Virtuoso 7 where installed, and by
 ``ipkg serve`` on its memory and disk stores with the result cache on and off.
 
-Six ad-hoc SELECT shapes (the ones of ``bench_virtuoso.py``) are checked to give the same
+Six ad-hoc SELECT shapes (those of ``bench_virtuoso.py``) are checked to give the same
 result set on every server, then timed in a closed loop from one client process (stdlib
 ``http.client``, one keep-alive connection per client thread, each client from its own
 127.0.0.x address as separate users would be, so ipkg's per-client fair share stays on and
@@ -26,7 +26,6 @@ import http.client
 import itertools
 import json
 import math
-import os
 import shutil
 import signal
 import subprocess
@@ -36,13 +35,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from bench_endpoint import export_article
+from bench_virtuoso import SHAPES, canonical_term, text_of
 from harness import (
-    ROOT,
     RunningServer,
     free_port,
     load_average,
@@ -57,37 +56,10 @@ from requests.auth import HTTPDigestAuth  # Virtuoso's Graph Store asks for Dige
 from support.virtuoso import start_virtuoso, virtuoso_available
 
 JSON = "application/sparql-results+json"
-PREFIXES = """PREFIX ipkg: <https://ipkg.example.org/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
-# Shapes people send ad hoc (not the saved queries), as in bench_virtuoso.py.
-SHAPES = {
-    "point": "SELECT DISTINCT ?label WHERE { <https://ipkg.example.org/id/cnipa> rdfs:label "
-    "?label }",
-    "class-counts": "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } "
-    "GROUP BY ?class",
-    "join-labels": "SELECT DISTINCT ?name ?post WHERE { ?p a ipkg:Person ; rdfs:label ?name ; "
-    'ipkg:holdsPost ?ps . ?ps rdfs:label ?post . FILTER (LANG(?name) = "en") }',
-    "numeric-filter": "SELECT DISTINCT ?s ?value WHERE { ?s a ipkg:Statistic ; ipkg:value "
-    "?value . FILTER (?value > 100) }",
-    "provenance": "SELECT ?sentence (COUNT(DISTINCT ?st) AS ?facts) WHERE { ?st "
-    "prov:wasDerivedFrom ?sentence } GROUP BY ?sentence",
-    "regex": "SELECT DISTINCT ?s ?label WHERE { ?s rdfs:label ?label . "
-    'FILTER (REGEX(STR(?label), "talent", "i")) }',
-}
 WORKLOADS = ("repeated", "new text")
 ANCHOR = "oxigraph serve (memory)"
 DISK_ANCHOR = "oxigraph serve-read-only (RocksDB)"
-NUMERIC = ("integer", "decimal", "double", "float", "int", "long", "short")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 BENCH_GRAPH = "urn:ipkg:bench"  # the one graph Virtuoso holds the export in
-
-
-def text_of(shape: str, variant: int | None = None) -> str:
-    """A shape's full text; a variant number puts a new unused prefix in front of it."""
-    head = "" if variant is None else f"PREFIX v{variant}: <urn:v#>\n"
-    return head + PREFIXES + SHAPES[shape]
 
 
 @dataclass
@@ -203,19 +175,6 @@ def abba(targets: list[Target], workload: str, clients: int, seconds: float) -> 
 # --- answers ---------------------------------------------------------------------------------
 
 
-def canonical_term(term: dict) -> tuple:
-    """A JSON result term with the differences engines may have: numbers by value, language
-    tags lower-cased, ``xsd:string`` as a plain literal, Virtuoso's ``typed-literal``."""
-    kind = "literal" if term["type"] in ("literal", "typed-literal") else term["type"]
-    value, datatype = term["value"], term.get("datatype", "")
-    if datatype == XSD_STRING:
-        datatype = ""
-    if datatype.rsplit("#", 1)[-1] in NUMERIC:
-        with contextlib.suppress(InvalidOperation):
-            value, datatype = str(Decimal(value).normalize()), "number"
-    return (kind, value, datatype, term.get("xml:lang", "").lower())
-
-
 def result_set(target: Target, text: str) -> list[tuple]:
     """The parsed answer of one query: its rows as sorted tuples of canonical terms."""
     parts = urlsplit(target.url)
@@ -254,16 +213,6 @@ def oxigraph_binary() -> str:
     if not Path(found).exists():
         sys.exit("oxigraph is not installed: pip install -e '.[bench]'")
     return found
-
-
-def export_served_graph(tmp: Path) -> Path:
-    """What ipkg serves as its default graph (the article with its inferences), as N-Triples."""
-    target = tmp / "served.nt"
-    command = [sys.executable, "-m", "ipkg", "export", "--graph", "all", "--format", "nt"]
-    subprocess.run(
-        [*command, "-o", str(target)], check=True, cwd=ROOT, env=os.environ | shared_cache()
-    )
-    return target
 
 
 def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -486,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="ipkg-bench-engine-") as folder:
         tmp = Path(folder)
         try:
-            export = export_served_graph(tmp)
+            export = export_article(tmp, "nt")  # the served graph, as N-Triples
             targets.append(oxigraph_in_memory(export, tmp))
             targets.append(oxigraph_on_rocksdb(export, tmp))
             for _name, start in ipkg_targets(tmp):
