@@ -78,9 +78,15 @@ def cell(results: dict[str, str], ids: list[str]) -> str:
     counts = Counter(results[i] for i in ids)
     run_ = len(ids) - counts["skip"]
     text = f"{counts['pass']}/{run_}"
-    extra = [f"{counts[k]} {label}" for k, label in (
-        ("xfail", "expected"), ("FAIL", "**failed**"), ("XPASS", "**now passing**"))
-        if counts[k]]
+    extra = [
+        f"{counts[k]} {label}"
+        for k, label in (
+            ("xfail", "expected"),
+            ("FAIL", "**failed**"),
+            ("XPASS", "**now passing**"),
+        )
+        if counts[k]
+    ]
     return text + (f" ({', '.join(extra)})" if extra else "")
 
 
