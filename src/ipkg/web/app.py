@@ -22,6 +22,7 @@ from ipkg.web import (
     graph_store,
     health,
     home,
+    http_caching,
     labelling,
     limits,
     observability,
@@ -106,6 +107,7 @@ def create_app(
     app.register_blueprint(labelling.blueprint)  # /labels for the query page
     search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    http_caching.install(app, service)  # ETag, Cache-Control, 304 and Vary on every answer
     answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
     app.wsgi_app = stamp_arrival(app.wsgi_app)  # type: ignore[method-assign]  # outermost
 
