@@ -198,7 +198,7 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
     except BadDataset as exc:
         return QueryOutcome.error(ErrorKind.BAD_REQUEST, str(exc))
     except MemoryError:
-        return QueryOutcome.error(ErrorKind.UNAVAILABLE, "query ran out of its memory allowance")
+        return QueryOutcome.error(ErrorKind.OVER_MEMORY, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         # The query parsed: whatever fails now is the engine's, not the client's, unless the
         # service's own substitutions name a variable the query does not project.
