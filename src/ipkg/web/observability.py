@@ -82,7 +82,7 @@ def metrics() -> Response:
 def install(app: Flask, service: ServiceState) -> Metrics:
     """Wires the timer, the access log and the gauges into the app."""
     metrics = Metrics()
-    stats = service.pool.stats
+    stats = service.queries.stats
     metrics.gauge(
         "ipkg_queries_completed_total", "Queries answered by a worker.", lambda: stats.completed
     )
@@ -104,12 +104,12 @@ def install(app: Flask, service: ServiceState) -> Metrics:
     metrics.gauge(
         "ipkg_query_workers_network_isolated",
         "1 when the query workers run in an empty network namespace, else 0.",
-        lambda: int(bool(service.pool.isolation.get("no_network"))),
+        lambda: int(bool(service.queries.isolation.get("no_network"))),
     )
     metrics.gauge(
         "ipkg_query_workers_memory_capped",
         "1 when each query worker's address space is capped, else 0.",
-        lambda: int(bool(service.pool.isolation.get("memory_limit"))),
+        lambda: int(bool(service.queries.isolation.get("memory_limit"))),
     )
     metrics.gauge(
         "ipkg_graph_triples",
