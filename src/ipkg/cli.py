@@ -177,7 +177,9 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     graph = "complete" if args.graph == "all" else args.graph
     if graph not in (*GRAPH_NAMES, "complete", *VIEWS):
         known = ", ".join((*GRAPH_NAMES, "all", *VIEWS))
-        print(f"ipkg export: no graph or view named {args.graph!r} (one of {known})", file=sys.stderr)
+        print(
+            f"ipkg export: no graph or view named {args.graph!r} (one of {known})", file=sys.stderr
+        )
         return 2
     if graph in VIEWS and EXPORT_KEYS[args.format] not in VIEWS[graph].formats:
         formats = ", ".join(VIEWS[graph].formats)
