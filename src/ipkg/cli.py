@@ -87,7 +87,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     check_article(sources, ontology, asserted, cache=None)
     print(
         f"OK: {len(asserted)} asserted triples in {sources.facts.name} conform to the shapes; "
-        f"every quote matches {sources.article.name}"
+        f"every quote matches {sources.article.name}; every fact cites the sentences that "
+        "state it and name its subject"
     )
     return 0
 
