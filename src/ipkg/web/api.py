@@ -517,6 +517,7 @@ def catalogue(extension: str | None = None) -> Response:
 @blueprint.get("/api/queries/<name>")
 def saved_query(name: str) -> Response:
     """Runs a saved query with the parameters of the URL."""
+    query, fmt = None, None
     try:
         query, extension = _split_name(name, api_state().catalogue)
         fmt = _format(query, extension)
@@ -526,6 +527,9 @@ def saved_query(name: str) -> Response:
         bindings = substitutions(query, given, reserved)
         return _response(answer(query, fmt, bindings, page))
     except BindingError as exc:
+        if query is not None and fmt is HTML:  # the form again, the message by the field
+            body = _html(query, invalid={exc.name: exc.reason})
+            return Response(body, 400, content_type="text/html; charset=utf-8")
         return text_error(400, str(exc))
     except ApiError as exc:
         return text_error(exc.status, str(exc))

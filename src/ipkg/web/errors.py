@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from ipkg.errors import ErrorKind
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.error_pages import for_browsers
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +77,4 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NotAcceptable, lambda exc: text_error(406, str(exc)))
     app.register_error_handler(Exception, _unexpected)
+    app.after_request(for_browsers)  # the same errors as pages for people (error_pages.py)
