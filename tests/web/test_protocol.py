@@ -474,7 +474,7 @@ def test_syntax_error_is_400_with_the_engines_position(server):
     assert response.status_code == 400
     assert media_type(response) == "text/plain"
     assert "syntax error" in response.text.lower()
-    assert re.search(r"\d+:\d+", response.text)
+    assert re.search(r"line \d+, column \d+", response.text)
 
 
 def test_an_undeclared_prefix_is_named_in_plain_words_at_its_position(server):

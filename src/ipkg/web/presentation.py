@@ -151,12 +151,18 @@ def inverses(run: Select) -> dict[str, str]:
 
 
 def referenced_by(
-    groups: Sequence[PropertyGroup], above: dict[str, set[str]], run: Select
+    groups: Sequence[PropertyGroup],
+    above: dict[str, set[str]],
+    run: Select,
+    outgoing: Sequence[PropertyGroup] = (),
 ) -> list[PropertyRow]:
     """The "Referenced by" rows: each named by its property's inverse where the ontology has one
     ("has part" for the things ``is part of`` points here from), else shown as "subject —
-    property — this" by the template; never "is … of" glued around a label."""
+    property — this" by the template; never "is … of" glued around a label. A row the
+    Properties table already shows under the inverse (same links, read the other way) is left
+    out."""
     rows = folded(groups, above)
+    shown = {(g.predicate.value, _values(g)) for g in outgoing}
     other_way = inverses(run)
     wanted = {
         other_way[r.group.predicate.value] for r in rows if r.group.predicate.value in other_way
@@ -167,6 +173,8 @@ def referenced_by(
         inverse = other_way.get(row.group.predicate.value)
         if inverse is None:
             turned.append(row)
+            continue
+        if (inverse, _values(row.group)) in shown:
             continue
         label = named.get(inverse, (local_name(inverse), ""))[0]
         term = Term("iri", inverse, label)

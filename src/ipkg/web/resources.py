@@ -243,7 +243,7 @@ def resource_page(run: Select, iri: str, path: str) -> Response:
         d=description,
         outgoing=folded(own, above),
         types=split_types(description.types),
-        incoming=referenced_by(description.incoming, above, run),
+        incoming=referenced_by(description.incoming, above, run, own),
         format_names=FORMAT_NAMES,
         type_sentences=type_sentences,
         alternates=alternates(path),
