@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, UpdateRequest, execute
-from ipkg.sparql.isolation import confine, die_with_parent
+from ipkg.sparql.isolation import confine, described, die_with_parent, required
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _worker_loop(
             outcome = execute(store, request)
         except MemoryError:
             outcome = QueryOutcome.error(
-                ErrorKind.UNAVAILABLE, "query ran out of its memory allowance"
+                ErrorKind.OVER_MEMORY, "query ran out of its memory allowance"
             )
         conn.send_bytes(pickle.dumps(outcome))
 
@@ -147,6 +147,12 @@ class WorkerPool:
         self._control, self._zygote = self._forked_zygote()
         for _ in range(size):
             self._idle.put(self._spawn())
+        try:
+            required(self.isolation, network_namespace)
+        except Exception:
+            self.close()
+            raise
+        log.info("query workers: %s", described(self.isolation, network_namespace))
 
     def _forked_zygote(self) -> tuple[socket.socket, int]:
         ours, theirs = socket.socketpair()
@@ -278,7 +284,7 @@ class WorkerPool:
             self._count("crashed")
             self._replace(worker)
             return QueryOutcome.error(
-                ErrorKind.UNAVAILABLE,
+                ErrorKind.OVER_MEMORY,
                 "query stopped: it exceeded its memory allowance or its worker ended",
             )
         self._count("completed")

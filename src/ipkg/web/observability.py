@@ -82,7 +82,7 @@ def metrics() -> Response:
 def install(app: Flask, service: ServiceState) -> Metrics:
     """Wires the timer, the access log and the gauges into the app."""
     metrics = Metrics()
-    stats = service.pool.stats
+    stats = service.queries.stats
     metrics.gauge(
         "ipkg_queries_completed_total", "Queries answered by a worker.", lambda: stats.completed
     )
@@ -100,6 +100,16 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         "ipkg_queries_rejected_busy_total",
         "Queries refused: every worker busy.",
         lambda: stats.busy_rejections,
+    )
+    metrics.gauge(
+        "ipkg_query_workers_network_isolated",
+        "1 when the query workers run in an empty network namespace, else 0.",
+        lambda: int(bool(service.queries.isolation.get("no_network"))),
+    )
+    metrics.gauge(
+        "ipkg_query_workers_memory_capped",
+        "1 when each query worker's address space is capped, else 0.",
+        lambda: int(bool(service.queries.isolation.get("memory_limit"))),
     )
     metrics.gauge(
         "ipkg_graph_triples",
