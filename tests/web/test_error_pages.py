@@ -155,4 +155,4 @@ def test_an_unexpected_failure_is_a_500_page_without_the_traceback():
         assert plain.status_code == 500 and plain.mimetype == "text/plain"
     finally:
         with app.app_context():
-            state().pool.close()
+            state().queries.close()
