@@ -81,13 +81,26 @@ def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return quads[0].object
 
 
+class BadDataset(ValueError):
+    """A dataset parameter (default-graph-uri, named-graph-uri) that is not an IRI."""
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise BadDataset(
+            f"the dataset names {iri!r}, which is not an absolute IRI: {exc}"
+        ) from None
+
+
 def _dataset_options(request: QueryRequest) -> dict:
     if request.default_graphs is None and request.named_graphs is None:
         return {}
     # Only named-graph-uri given: the default graph is empty, as with FROM NAMED and no FROM.
     return {
-        "default_graph": [ox.NamedNode(g) for g in request.default_graphs or ()],
-        "named_graphs": [ox.NamedNode(g) for g in request.named_graphs or ()],
+        "default_graph": [_graph_name(g) for g in request.default_graphs or ()],
+        "named_graphs": [_graph_name(g) for g in request.named_graphs or ()],
     }
 
 
@@ -143,7 +156,8 @@ def updated_copy(request: UpdateRequest) -> QueryOutcome:
             ErrorKind.BAD_REQUEST, syntax_error(str(exc), request.update, update=True)
         )
     except (OSError, ValueError, RuntimeError) as exc:
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"the update failed: {short(str(exc))}")
+        kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
+        return QueryOutcome.error(kind, f"the update failed: {short(str(exc))}")
     return QueryOutcome(store.dump(format=ox.RdfFormat.N_QUADS), "application/n-quads")
 
 
@@ -161,9 +175,22 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
             ErrorKind.BAD_REQUEST,
             f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
         )
+    except BadDataset as exc:
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, str(exc))
     except MemoryError:
         return QueryOutcome.error(ErrorKind.OVER_MEMORY, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
-        # of a variable the query does not project) must not end the worker.
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"query failed: {exc}")
+        # The query parsed: whatever fails now is the engine's, not the client's, unless the
+        # service's own substitutions name a variable the query does not project.
+        return QueryOutcome.error(evaluation_failure(exc, request), f"query failed: {exc}")
+
+
+def evaluation_failure(exc: Exception, request: QueryRequest) -> ErrorKind:
+    """Why a query that parsed could not be answered: a feature the engine does not implement
+    (an unknown function: 501), a bad substitution of the request (400), else the engine (500)."""
+    message = str(exc)
+    if "is not supported" in message:
+        return ErrorKind.UNSUPPORTED
+    if request.substitutions and "projection" in message:
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind.ENGINE

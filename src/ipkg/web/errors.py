@@ -36,6 +36,8 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
     ErrorKind.TIMEOUT: 503,
     ErrorKind.OVER_MEMORY: 503,
     ErrorKind.UPSTREAM: 502,
+    ErrorKind.UNSUPPORTED: 501,
+    ErrorKind.ENGINE: 500,
     ErrorKind.INTERNAL: 500,
 }
 # Headers a kind always carries besides Retry-After.
