@@ -34,14 +34,13 @@ from ipkg.web.pages import (
     PAGE_CHOICES,
     RDF_CHOICES,
     RESOURCE_406,
-    href,
     languages,
     link_header,
     page_select,
-    site,
 )
 from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
 from ipkg.web.state import state
+from ipkg.web.urls import site
 
 blueprint = Blueprint("resources", __name__)
 
@@ -60,7 +59,7 @@ def why_url(s: str, p: str, o: str) -> str:
 
 @blueprint.app_context_processor
 def _helpers() -> dict:
-    return {"href": href, "site": site, "why_url": why_url}
+    return {"why_url": why_url}
 
 
 def iri_of(path: str) -> str:
