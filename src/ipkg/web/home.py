@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
 from ipkg.linkeddata.describe import prefixes
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.pages import catalogue, page_select
 from ipkg.web.state import state
+from ipkg.web.urls import route
 
 blueprint = Blueprint("home", __name__)
 
@@ -53,6 +54,12 @@ def editor_terms() -> Response:
         terms = sorted({row["t"].value for row in page_select()(head + TERMS, {})})
         cache.put("editor terms", service.data_version, terms)
     return jsonify(terms)
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon for clients that ask for it by the old name."""
+    return redirect(route("static", filename="favicon.svg"), 301)
 
 
 @blueprint.get("/")
