@@ -4,7 +4,6 @@ so it crosses a process boundary as it is."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -12,6 +11,7 @@ import pyoxigraph as ox
 from ipkg.errors import ErrorKind
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.sparql.formats import BY_KEY
+from ipkg.sparql.plain_words import syntax_error
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 
 
@@ -74,25 +74,6 @@ class QueryOutcome:
 def short(message: str, limit: int = 300) -> str:
     """An engine message cut to a readable length (oxigraph lists every expected character)."""
     return message if len(message) <= limit else message[:limit].rstrip() + " …"
-
-
-def undeclared_prefix(message: str, query: str) -> str | None:
-    """For the engine's "Prefix not found" error, a plain sentence naming the prefix (with the
-    PREFIX line to add when it is a well-known one), keeping the position; else None."""
-    position = re.match(r"error at (\d+):(\d+): ", message)
-    if not position or "Prefix not found" not in message:
-        return None
-    line, column = int(position[1]), int(position[2])
-    lines = query.split("\n")
-    before = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""
-    name = re.search(r"([A-Za-z][\w.-]*)?:[\w.:%-]*$", before)
-    if name is None:
-        return None
-    prefix = name[1] or ""
-    hint = (
-        f"; add PREFIX {prefix}: <{COMMON_PREFIXES[prefix]}>" if prefix in COMMON_PREFIXES else ""
-    )
-    return f"error at {line}:{column}: prefix '{prefix}:' is not declared{hint}"
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -172,7 +153,7 @@ def updated_copy(request: UpdateRequest) -> QueryOutcome:
         store.update(request.update, base_iri=request.base_iri)
     except SyntaxError as exc:
         return QueryOutcome.error(
-            ErrorKind.BAD_REQUEST, f"SPARQL Update syntax error: {short(str(exc))}"
+            ErrorKind.BAD_REQUEST, syntax_error(str(exc), request.update, update=True)
         )
     except (OSError, ValueError, RuntimeError) as exc:
         kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
@@ -188,8 +169,7 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:
-        message = undeclared_prefix(str(exc), request.query) or short(str(exc))
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"SPARQL syntax error: {message}")
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, syntax_error(str(exc), request.query))
     except ResultTooLarge as exc:
         return QueryOutcome.error(
             ErrorKind.BAD_REQUEST,

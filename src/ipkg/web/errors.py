@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ipkg.errors import RETRYABLE, ErrorKind, IpkgError
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.error_pages import html_error_page
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,11 @@ def retry_after(kind: ErrorKind | None, seconds: float | None = None) -> str | N
 
 def error_page(status: int, message: str) -> str:
     """The HTML body of an error for a reader with a browser (the one hook the site's error
-    page template fills)."""
+    page template fills: web/error_pages.py)."""
+    try:
+        return html_error_page(status, message)
+    except Exception:  # a page that cannot render must not hide the error itself
+        log.exception("error page not rendered")
     text = escape(message)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
