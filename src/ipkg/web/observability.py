@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ipkg.web.metrics import Metrics
+from ipkg.web.protocol import OPERATION_KEY
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("observability", __name__)
@@ -19,6 +20,9 @@ access_log = logging.getLogger("ipkg.access")
 
 
 def _query_text() -> str | None:
+    operation = request.environ.get(OPERATION_KEY)  # read once, in front of the app
+    if operation is not None:
+        return operation.text
     text = request.args.get("query")
     try:
         if text is None and request.mimetype == "application/sparql-query":

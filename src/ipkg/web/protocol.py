@@ -38,6 +38,11 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Content-Type, Vary",
 }
 ANSWER_HEADERS = (*CORS_HEADERS.items(), ("Vary", "Accept"))
+# What the WSGI layer in front (answer_cache.py) leaves in the environ for the app, so that a
+# request is parsed once and the result cache looked up once. Clients cannot set these keys
+# (their headers arrive as HTTP_*).
+OPERATION_KEY = "ipkg.operation"  # the Operation read from the request
+LOOKUP_KEY = "ipkg.cache_lookup"  # (key, version, kept answer or None) of the one lookup
 
 
 @dataclass(frozen=True)
@@ -236,9 +241,14 @@ def answer_query(operation: Operation, started: float) -> Response:
             f"the limit is {settings.max_query_length}",
         )
     accept = request.headers.get("Accept")
-    key = answer_key(operation, accept, request.environ)
-    cache, version = service.results, service.data_version
-    if cache.enabled and (kept := cache.get(key, version)) is not None:
+    cache = service.results
+    looked_up = request.environ.get(LOOKUP_KEY)
+    if looked_up is not None:  # the WSGI layer in front looked it up already
+        key, version, kept = looked_up
+    else:
+        key, version = answer_key(operation, accept, request.environ), service.data_version
+        kept = cache.get(key, version) if cache.enabled else None
+    if kept is not None:
         return _answer(kept, "hit")
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
@@ -265,7 +275,7 @@ def sparql() -> Response:
     if request.method == "OPTIONS":
         return Response(status=204)
     try:
-        operation = read_operation(request)
+        operation = request.environ.get(OPERATION_KEY) or read_operation(request)
         if operation is None:
             return service_description(request)
         if len(operation.text) > state().settings.max_query_length:
