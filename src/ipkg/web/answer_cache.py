@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
 from ipkg.web.protocol import (
@@ -58,11 +59,14 @@ class CachedAnswers:
         if found is None or found[1] is None:
             return self.app(environ, self._remembering(start_response, key, version))
         outcome, (status, headers) = found
+        status, headers, with_body = http_caching.replayed(
+            service.settings, environ, status, headers
+        )
         start_response(status, headers)
         elapsed = time.perf_counter() - started
-        status = status_of(outcome.failure)
-        record(service.metrics, (method, PATH, PATH), status, elapsed, operation.text, outcome.rows)
-        return [outcome.body]
+        code = status_of(outcome.failure) if with_body else 304
+        record(service.metrics, (method, PATH, PATH), code, elapsed, operation.text, outcome.rows)
+        return [outcome.body] if with_body else []
 
     def _operation(self, environ: dict) -> Operation | None:
         """The query operation of the request; None for anything else (an update, a

@@ -1,11 +1,10 @@
 """The saved-query API: ``GET /api/queries`` lists the saved queries and
 ``GET /api/queries/<name>[.ext]`` runs one with typed, bound parameters, in the format the
-extension or ``Accept`` asks for, a page at a time, answered from an in-memory cache (with
-``ETag`` and ``304``) that belongs to the store and so is emptied by a reload."""
+extension or ``Accept`` asks for, a page at a time, answered from an in-memory cache that
+belongs to the store and so is emptied by a reload (``ETag`` and ``304``: ``http_caching``)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -73,7 +72,6 @@ class Answer:
 
     body: bytes
     content_type: str
-    etag: str
     headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -268,10 +266,6 @@ def cell(term: Term | None, base: str, root: str = "/") -> dict[str, str | None]
     return {"kind": "literal", "text": str(term)}
 
 
-def _etag(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
-
-
 def _page_query(number: int) -> str:
     """The request's query string with ``page`` set to ``number``."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
@@ -401,7 +395,7 @@ def _select_answer(
             )
         except ResultTooLarge as exc:
             raise ApiError(400, str(exc)) from None
-    return Answer(body, fmt.content_type, _etag(body), tuple(headers))
+    return Answer(body, fmt.content_type, tuple(headers))
 
 
 def _ask_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
@@ -410,7 +404,7 @@ def _ask_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) 
         body = _html(query, boolean=value)
     else:
         body = _run(query, fmt.key, bindings).body
-    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", "1"),))
+    return Answer(body, fmt.content_type, (("X-Result-Count", "1"),))
 
 
 def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
@@ -428,7 +422,7 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
     else:
         outcome = _run(query, fmt.key, bindings)
         body, count = outcome.body, outcome.rows
-    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", str(count)),))
+    return Answer(body, fmt.content_type, (("X-Result-Count", str(count)),))
 
 
 def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int) -> Answer:
@@ -456,9 +450,7 @@ def _response(found: Answer) -> Response:
     response = Response(found.body, content_type=found.content_type)
     for name, value in found.headers:
         response.headers[name] = value
-    response.set_etag(found.etag)
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return response
 
 
 # Routes --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ipkg.web import (
     graph_store,
     health,
     home,
+    http_caching,
     labelling,
     limits,
     observability,
@@ -109,6 +110,7 @@ def create_app(
     app.register_blueprint(labelling.blueprint)  # /labels for the query page
     search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    http_caching.install(app, service)  # ETag, Cache-Control, 304 and Vary on every answer
     answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
 
     @app.after_request
