@@ -21,16 +21,8 @@ from werkzeug.wrappers import Request
 from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
-from ipkg.web.protocol import (
-    LOOKUP_KEY,
-    OPERATION_KEY,
-    PATH,
-    Operation,
-    ProtocolError,
-    answer_key,
-    read_operation,
-)
-from ipkg.web.state import ServiceState
+from ipkg.web.protocol import PATH, Operation, ProtocolError, answer_key, read_operation
+from ipkg.web.state import LOOKUP_KEY, OPERATION_KEY, ServiceState
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 

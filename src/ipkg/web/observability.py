@@ -12,8 +12,7 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ipkg.web.metrics import Metrics
-from ipkg.web.protocol import OPERATION_KEY
-from ipkg.web.state import ServiceState, state
+from ipkg.web.state import OPERATION_KEY, ServiceState, state
 
 blueprint = Blueprint("observability", __name__)
 access_log = logging.getLogger("ipkg.access")

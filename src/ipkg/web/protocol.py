@@ -22,7 +22,7 @@ from ipkg.web.errors import status_of, text_error
 from ipkg.web.fairness import run_fairly
 from ipkg.web.graph_store import answer_update
 from ipkg.web.service_description import service_description
-from ipkg.web.state import state
+from ipkg.web.state import LOOKUP_KEY, OPERATION_KEY, state
 
 blueprint = Blueprint("protocol", __name__)
 PATH = "/sparql"
@@ -38,11 +38,6 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Content-Type, Vary",
 }
 ANSWER_HEADERS = (*CORS_HEADERS.items(), ("Vary", "Accept"))
-# What the WSGI layer in front (answer_cache.py) leaves in the environ for the app, so that a
-# request is parsed once and the result cache looked up once. Clients cannot set these keys
-# (their headers arrive as HTTP_*).
-OPERATION_KEY = "ipkg.operation"  # the Operation read from the request
-LOOKUP_KEY = "ipkg.cache_lookup"  # (key, version, kept answer or None) of the one lookup
 
 
 @dataclass(frozen=True)
