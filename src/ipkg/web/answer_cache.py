@@ -18,10 +18,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from ipkg.errors import IpkgError
 from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
-from ipkg.web.protocol import PATH, Operation, ProtocolError, answer_key, read_operation
+from ipkg.web.protocol import PATH, Operation, answer_key, read_operation
 from ipkg.web.state import LOOKUP_KEY, OPERATION_KEY, ServiceState
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -75,7 +76,7 @@ class CachedAnswers:
             environ["wsgi.input"] = io.BytesIO(body)
         try:
             operation = read_operation(Request(environ))
-        except (ProtocolError, ValueError):
+        except (IpkgError, ValueError):
             operation = None
         finally:
             if body is not None:  # the app may read the body again (a form's other fields)
