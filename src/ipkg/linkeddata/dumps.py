@@ -10,6 +10,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 import rdflib
