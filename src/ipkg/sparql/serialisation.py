@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from ipkg.build.terms import XSD_STRING
 from ipkg.errors import IpkgError
+from ipkg.sparql.formats import RDF_FORMATS as REGISTERED_RDF
 from ipkg.sparql.formats import ResultFormat
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -27,14 +28,7 @@ Row = Sequence[Term | None]
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_ILLEGAL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
-RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
+RDF_FORMATS = REGISTERED_RDF  # from the one format registry
 
 
 class ResultTooLarge(IpkgError):
