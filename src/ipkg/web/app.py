@@ -34,6 +34,7 @@ from ipkg.web import (
     urls,
     void,
 )
+from ipkg.web.caches import CacheRegistry
 from ipkg.web.errors import register_error_handlers
 from ipkg.web.query_service import QueryService, stamp_arrival
 from ipkg.web.state import EXTENSION_KEY, ServiceState
@@ -92,6 +93,7 @@ def create_app(
         backend=backend,
         # A store that can change behind our back (remote) declares its answers uncacheable.
         results=ResultCache(settings.result_cache_bytes if backend.capabilities.cacheable else 0),
+        caches=CacheRegistry(enabled=backend.capabilities.cacheable),
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)

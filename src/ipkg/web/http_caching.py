@@ -24,7 +24,7 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import parse_etags, remove_entity_headers
 
 from ipkg import __version__
-from ipkg.config import Settings, StoreKind
+from ipkg.config import Settings
 from ipkg.web.state import ServiceState
 
 EXTENSION_KEY = "ipkg.http_caching"
@@ -63,9 +63,9 @@ class DataIdentity:
     load: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def of(self, service: ServiceState) -> str | None:
-        """The identity at the current data version; None for a remote store, whose data can
-        change behind ipkg's back."""
-        if service.settings.store_spec.kind is StoreKind.REMOTE:
+        """The identity at the current data version; None for a store whose data can change
+        behind ipkg's back (it declares itself not cacheable: a remote store)."""
+        if not service.queries.capabilities.cacheable:
             return None
         return f"{self.load}-{service.data_version}"
 
