@@ -17,6 +17,7 @@ from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
 from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.sparql.outbound import refuse_outbound
+from ipkg.web.errors import answer_error
 from ipkg.web.graph_store import answer_update
 from ipkg.web.query_service import error_of, run_for_request
 from ipkg.web.service_description import service_description
@@ -197,8 +198,10 @@ def _chosen_format(kind: str, override: str | None, accept: str | None) -> Resul
 
 
 def _answer(outcome: QueryOutcome, cache: str) -> Response:
-    if not outcome.ok:
-        raise error_of(outcome)
+    if not outcome.ok:  # the one handler's answer, saying it was not from the cache either
+        response = answer_error(error_of(outcome))
+        response.headers["X-Result-Cache"] = cache
+        return response
     # Headers given whole to the constructor: werkzeug's headers.set() scans the list each time.
     headers = [
         *ANSWER_HEADERS,
