@@ -43,6 +43,40 @@ TERMS = """SELECT DISTINCT ?t WHERE {
   FILTER(isIRI(?t))
 } LIMIT 5000"""
 TERMS_KEY = "ipkg.editor-terms"
+# What the graph holds, counted for the home page's opening paragraph.
+HOLDINGS = """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  VALUES ?kind { ipkg:Person ipkg:Institution ipkg:Statistic ipkg:Sentence }
+  ?x a ?kind
+} GROUP BY ?kind"""
+HOLDINGS_KEY = "ipkg.home-holdings"
+# The saved queries a newcomer is pointed to first (those of them the catalogue has).
+FEATURED = (
+    "talent-growth",
+    "people-and-posts",
+    "statistics",
+    "hubs",
+    "sentence-behind-fact",
+    "timeline",
+)
+
+
+def holdings() -> dict[str, int]:
+    """How many people, institutions, statistics and sentences the graph holds, by the local
+    name of the class; read once per data version."""
+    service = state()
+    cached = current_app.extensions.get(HOLDINGS_KEY)
+    if cached is None or cached[0] != service.data_version:
+        rows = page_select()(prefixes(service.namespaces) + HOLDINGS, {})
+        counts = {row["kind"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in rows}
+        cached = (service.data_version, counts)
+        current_app.extensions[HOLDINGS_KEY] = cached
+    return cached[1]
+
+
+def featured(queries: list) -> list:
+    """The featured saved queries the catalogue has, in the order of FEATURED."""
+    by_name = {q.name: q for q in queries}
+    return [by_name[name] for name in FEATURED if name in by_name]
 
 
 def known_prefixes() -> dict[str, str]:
@@ -78,6 +112,8 @@ def home() -> Response:
         "home.html",
         service=service,
         queries=catalogue().queries,
+        holdings=holdings(),
+        featured=featured(catalogue().queries),
         base=service.namespaces.base,
         site=site(),
         initial=request.args.get("query") or STARTER_QUERY,
