@@ -16,8 +16,10 @@ from flask import (
     url_for,
 )
 
-from ipkg.linkeddata.describe import prefixes
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.linkeddata.describe import prefixes, rows_from_json
 from ipkg.namespaces import COMMON_PREFIXES
+from ipkg.web.charts import MAX_BARS, charts_for
 from ipkg.web.pages import catalogue, page_select, site
 from ipkg.web.state import state
 
@@ -96,6 +98,29 @@ def editor_terms() -> Response:
         cached = (service.data_version, terms)
         current_app.extensions[TERMS_KEY] = cached
     return jsonify(cached[1])
+
+
+MAX_CHART_BODY = 256 * 1024
+
+
+@blueprint.post("/query/chart.svg")
+def result_chart() -> Response:
+    """The server's SVG bar chart (``charts.py``, as on the saved-query pages) of a result the
+    query page already has: a SPARQL JSON result of a label column and a numeric column, sent
+    back by the page, so the query is not run again."""
+    body = request.get_data(cache=False)
+    if len(body) > MAX_CHART_BODY:
+        raise IpkgError(f"the result is over {MAX_CHART_BODY} bytes", ErrorKind.TOO_LARGE)
+    try:
+        variables = json.loads(body)["head"]["vars"]
+        rows = [[row.get(v) for v in variables] for row in rows_from_json(body)]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IpkgError(f"expected a SPARQL JSON result: {exc}") from None
+    title = request.args.get("title", "")[:200]
+    svg = charts_for(variables, rows[:MAX_BARS], title, narrow=request.args.get("narrow") == "1")
+    if not svg:
+        raise IpkgError("the result has no numeric column to chart", ErrorKind.INVALID)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 @blueprint.get("/favicon.ico")
