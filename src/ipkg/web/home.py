@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import prefixes, rows_from_json
 from ipkg.namespaces import COMMON_PREFIXES
+from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.charts import MAX_BARS, charts_for
-from ipkg.web.pages import catalogue, page_select, site
+from ipkg.web.pages import catalogue, page_select
 from ipkg.web.state import state
+from ipkg.web.urls import route
 
 blueprint = Blueprint("home", __name__)
 
@@ -44,13 +37,11 @@ TERMS = """SELECT DISTINCT ?t WHERE {
   UNION { [] ?t [] } UNION { [] a ?t }
   FILTER(isIRI(?t))
 } LIMIT 5000"""
-TERMS_KEY = "ipkg.editor-terms"
 # What the graph holds, counted for the home page's opening paragraph.
 HOLDINGS = """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
   VALUES ?kind { ipkg:Person ipkg:Institution ipkg:Statistic ipkg:Sentence }
   ?x a ?kind
 } GROUP BY ?kind"""
-HOLDINGS_KEY = "ipkg.home-holdings"
 # The saved queries a newcomer is pointed to first (those of them the catalogue has).
 FEATURED = (
     "talent-growth",
@@ -66,13 +57,13 @@ def holdings() -> dict[str, int]:
     """How many people, institutions, statistics and sentences the graph holds, by the local
     name of the class; read once per data version."""
     service = state()
-    cached = current_app.extensions.get(HOLDINGS_KEY)
-    if cached is None or cached[0] != service.data_version:
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    counts = cache.get("home holdings", service.data_version)
+    if counts is None:
         rows = page_select()(prefixes(service.namespaces) + HOLDINGS, {})
         counts = {row["kind"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in rows}
-        cached = (service.data_version, counts)
-        current_app.extensions[HOLDINGS_KEY] = cached
-    return cached[1]
+        cache.put("home holdings", service.data_version, counts)
+    return counts
 
 
 def featured(queries: list) -> list:
@@ -91,13 +82,13 @@ def known_prefixes() -> dict[str, str]:
 def editor_terms() -> Response:
     """The IRIs the editor offers as completions, by the data version they were read at."""
     service = state()
-    cached = current_app.extensions.get(TERMS_KEY)
-    if cached is None or cached[0] != service.data_version:
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    terms = cache.get("editor terms", service.data_version)
+    if terms is None:
         head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
         terms = sorted({row["t"].value for row in page_select()(head + TERMS, {})})
-        cached = (service.data_version, terms)
-        current_app.extensions[TERMS_KEY] = cached
-    return jsonify(cached[1])
+        cache.put("editor terms", service.data_version, terms)
+    return jsonify(terms)
 
 
 MAX_CHART_BODY = 256 * 1024
@@ -126,7 +117,7 @@ def result_chart() -> Response:
 @blueprint.get("/favicon.ico")
 def favicon() -> Response:
     """The site's icon for clients that ask for it by the old name."""
-    return redirect(url_for("static", filename="favicon.svg"), 301)
+    return redirect(route("static", filename="favicon.svg"), 301)
 
 
 @blueprint.get("/")
@@ -140,7 +131,6 @@ def home() -> Response:
         holdings=holdings(),
         featured=featured(catalogue().queries),
         base=service.namespaces.base,
-        site=site(),
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,
         known=json.dumps(known_prefixes()),

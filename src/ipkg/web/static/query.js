@@ -106,7 +106,7 @@
     highlight.scrollTop = editor.scrollTop;
     highlight.scrollLeft = editor.scrollLeft;
     paintGutter();
-    share.href = "/?query=" + encodeURIComponent(editor.value);
+    share.href = site + "?query=" + encodeURIComponent(editor.value);
   }
 
   // Errors ---------------------------------------------------------------------------------
@@ -241,7 +241,7 @@
   function loadTerms() {
     // One request for the page's life; completions wait for it.
     if (terms === null) {
-      terms = fetch("/query/terms.json")
+      terms = fetch(site + "query/terms.json")
         .then(function (response) { return response.ok ? response.json() : []; })
         .then(function (iris) {
           return iris.map(shortIri).filter(function (name) { return !/^[a-z][\w+.-]*:\/\//i.test(name); });
@@ -454,7 +454,7 @@
     const query = new URLSearchParams();
     wanted.slice(0, 200).forEach(function (iri) { query.append("iri", iri); });
     try {
-      const response = await fetch("/labels?" + query.toString());
+      const response = await fetch(site + "labels?" + query.toString());
       if (!response.ok) return;
       const found = await response.json();
       wanted.forEach(function (iri) { labels[iri] = found[iri] || null; });
@@ -600,7 +600,7 @@
       showResult(response.headers.get("Content-Type") || "", text, milliseconds);
       keepResponse(response, text);
       remember(editor.value);
-      history.replaceState(null, "", "/?query=" + encodeURIComponent(editor.value));
+      history.replaceState(null, "", site + "?query=" + encodeURIComponent(editor.value));
     } catch (problem) {
       statusLine.textContent = "";
       showError("The request failed: " + problem.message);
@@ -783,7 +783,7 @@
       return picked;
     });
     const narrow = window.matchMedia("(max-width: 700px)").matches ? "&narrow=1" : "";
-    const response = await fetch("/query/chart.svg?title=" + encodeURIComponent(value) + narrow, {
+    const response = await fetch(site + "query/chart.svg?title=" + encodeURIComponent(value) + narrow, {
       method: "POST",
       headers: { "Content-Type": "application/sparql-results+json", "Accept": "image/svg+xml, text/plain;q=0.5" },
       body: JSON.stringify({ head: { vars: vars }, results: { bindings: bindings } }),
@@ -881,7 +881,7 @@
     editor.value = option.dataset.query;
     pickedDescription.replaceChildren(option.dataset.description || "", " ");
     const api = document.createElement("a");
-    api.href = "/api/queries/" + encodeURIComponent(option.value) + ".html";
+    api.href = site + "api/queries/" + encodeURIComponent(option.value) + ".html";
     api.textContent = "As an API call";
     pickedDescription.append(api);
     pickedDescription.hidden = false;
