@@ -20,7 +20,8 @@ from rdflib.term import Node
 from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
 from ipkg.linkeddata.inference_kinds import ALIGNMENT, NEW, of_kind
 from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, XSD, Namespaces
-from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
+from ipkg.sparql.formats import DUMP_FORMATS, RDF_FORMATS, ResultFormat
+from ipkg.sparql.serialisation import xml_safe_bytes
 
 EXTRA_PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
@@ -32,25 +33,7 @@ GRAPHS = ("asserted", "inferred", "complete", "ontology")
 """The dumps every article dataset has: its named graphs, and ``complete``, all graphs together."""
 
 
-@dataclass(frozen=True)
-class DumpFormat:
-    """One format of the dumps: its key in :mod:`ipkg.sparql.formats`, extension and media type."""
-
-    key: str
-    extension: str
-    media_type: str
-    title: str
-    keeps_graphs: bool = False
-
-
-DUMP_FORMATS = (
-    DumpFormat("turtle", "ttl", "text/turtle", "Turtle"),
-    DumpFormat("jsonld", "jsonld", "application/ld+json", "JSON-LD"),
-    DumpFormat("ntriples", "nt", "application/n-triples", "N-Triples"),
-    DumpFormat("rdfxml", "rdf", "application/rdf+xml", "RDF/XML"),
-    DumpFormat("trig", "trig", "application/trig", "TriG", keeps_graphs=True),
-    DumpFormat("nquads", "nq", "application/n-quads", "N-Quads", keeps_graphs=True),
-)
+DumpFormat = ResultFormat  # a dump is in one of the registry's RDF formats
 BY_EXTENSION = {f.extension: f for f in DUMP_FORMATS}
 BY_KEY = {f.key: f for f in DUMP_FORMATS}
 
