@@ -372,7 +372,13 @@ def test_the_article_talent_counts_come_out_of_a_saved_query(article_server) -> 
         "690000,860000,170000,24.6,as stated,persons\r\n"
     )
     page = get(article_server, "/api/queries/talent-growth.html").text
-    assert page.count("<svg") == 1
+    # one chart, in its wide and its narrow (phone) layout
+    assert (
+        page.count('<svg class="chart chart-wide"')
+        == page.count('<svg class="chart chart-narrow"')
+        == 1
+    )
+    assert page.count("<svg") == 2
     assert "690,000 → 860,000 (+24.6%)" in page
 
 

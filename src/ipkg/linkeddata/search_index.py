@@ -9,7 +9,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.labels import local_name, pick
@@ -50,6 +50,8 @@ class Hit:
     sentence: str | None
     sentence_iri: str | None
     matched: str  # "label", "alt" or "sentence": what matched the query
+    matched_label: str | None = None  # the name that matched, when it is not ``label``
+    matched_language: str = ""  # that name's language tag
 
 
 def fts_phrase(term: str) -> str:
@@ -199,7 +201,7 @@ class SearchIndex:
         if not terms:
             return []
         with self._lock:
-            ranked: dict[str, tuple[tuple, str, str | None]] = {}
+            ranked: dict[str, tuple[tuple, str, str | None, str]] = {}
             for iri, field, text, score in self._matches(terms, limit * 10):
                 exact = 0 if text.casefold() == query.strip().casefold() else 1
                 targets = [iri]
@@ -215,15 +217,26 @@ class SearchIndex:
                 for target in targets:
                     key = (exact, FIELD_RANK[field], score)
                     if target not in ranked or key < ranked[target][0]:
-                        ranked[target] = (key, field, sentence)
+                        ranked[target] = (key, field, sentence, text)
             best = sorted(ranked.items(), key=lambda item: item[1][0])[:limit]
             labels = self._labels(iri for iri, _ in best)
             classes = [self._class(iri) for iri, _ in best]
             labels.update(self._labels(c for c in classes if c))
             return [
-                self._hit(iri, field, sentence, classes[i], labels, languages)
-                for i, (iri, (_, field, sentence)) in enumerate(best)
+                self._with_match(
+                    self._hit(iri, field, sentence, classes[i], labels, languages), text, labels
+                )
+                for i, (iri, (_, field, sentence, text)) in enumerate(best)
             ]
+
+    @staticmethod
+    def _with_match(hit: Hit, text: str, labels: dict[str, list[tuple[str, str]]]) -> Hit:
+        """The hit with the name that matched beside the reader's, in its language, when the
+        query matched another name than the one shown (知识产权局 for an English reader)."""
+        if hit.matched == "sentence" or text == hit.label:
+            return hit
+        language = next((lang for name, lang in labels.get(hit.iri, ()) if name == text), "")
+        return replace(hit, matched_label=text, matched_language=language)
 
     def _class(self, iri: str) -> str | None:
         row = self._db.execute("SELECT class FROM classes WHERE iri = ?", (iri,)).fetchone()

@@ -28,7 +28,7 @@ from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.caches import VersionedCache
-from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
+from ipkg.web.charts import NUMERIC_DATATYPES, charts_for
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, page_select
 from ipkg.web.query_service import answer_for_request
@@ -336,7 +336,7 @@ def _select_answer(
             query,
             variables=solutions.variables,
             rows=_labelled([[cell(t, base, site()) for t in row] for row in rows]),
-            chart=Markup(chart_for(solutions.variables, rows, units=_units(rows)) or "")
+            chart=Markup(charts_for(solutions.variables, rows, units=_units(rows)) or "")
             if show_chart
             else "",
             page=page,

@@ -26,6 +26,8 @@ DERIVED = ("percent", "growth", "change", "difference", "ratio")
 WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP, MARGIN = 720, 300, 22, 10, 12
 LINE_HEIGHT, LABEL_CHARS, PANEL_HEAD = 16, 40, 26
 MAX_BARS = 40
+# The phone layout: each label above its bar, the whole chart 360 px wide (fits a 400 px screen).
+NARROW_WIDTH, NARROW_CHARS = 360, 46
 
 
 @dataclass(frozen=True)
@@ -165,8 +167,31 @@ def by_unit(bars: Sequence[Bar]) -> list[tuple[str, list[Bar]]]:
     return list(groups.items())
 
 
-def _row_height(bar: Bar) -> int:
+def _row_height(bar: Bar, narrow: bool = False) -> int:
+    if narrow:
+        return len(wrapped(bar.label, NARROW_CHARS)) * LINE_HEIGHT + BAR_HEIGHT + 4 + GAP
     return max(BAR_HEIGHT, len(wrapped(bar.label)) * LINE_HEIGHT + 6) + GAP
+
+
+def _narrow_bar_row(bar: Bar, y: int, largest: Decimal, room: int) -> list[str]:
+    """A bar for a phone: the label's lines above it, the value after it."""
+    lines = wrapped(bar.label, NARROW_CHARS)
+    width = max(1, int(room * abs(bar.value) / largest))
+    tspans = "".join(
+        f'<tspan x="{MARGIN}" y="{y + (i + 1) * LINE_HEIGHT - 3}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    bar_y = y + len(lines) * LINE_HEIGHT + 2
+    kind = "bar negative" if bar.value < 0 else "bar"
+    qualifier = escape(bar.qualifier + " " if bar.qualifier else "")
+    return [
+        f'<g class="chart-row"><title>{escape(bar.label)}: {shown(bar.value)}</title>',
+        f'<text class="chart-label">{tspans}</text>',
+        f'<rect class="{kind}" x="{MARGIN}" y="{bar_y}" width="{width}" '
+        f'height="{BAR_HEIGHT}" fill="#2f6db5"/>',
+        f'<text class="chart-value" x="{MARGIN + width + 6}" y="{bar_y + BAR_HEIGHT // 2 + 5}">'
+        f"{qualifier}{shown(bar.value)}</text></g>",
+    ]
 
 
 def _bar_row(bar: Bar, y: int, largest: Decimal, room: int) -> list[str]:
@@ -192,9 +217,11 @@ def _bar_row(bar: Bar, y: int, largest: Decimal, room: int) -> list[str]:
     ]
 
 
-def bar_chart(bars: Sequence[Bar], title: str = "") -> str:
-    """An SVG horizontal bar chart of ``bars``: one panel, with its own scale, per unit."""
-    room = WIDTH - LABEL_WIDTH - 2 * MARGIN - 120
+def bar_chart(bars: Sequence[Bar], title: str = "", narrow: bool = False) -> str:
+    """An SVG horizontal bar chart of ``bars``: one panel, with its own scale, per unit;
+    ``narrow``: the phone layout, labels above the bars, 360 px wide."""
+    width_px = NARROW_WIDTH if narrow else WIDTH
+    room = width_px - 2 * MARGIN - 130 if narrow else WIDTH - LABEL_WIDTH - 2 * MARGIN - 120
     groups = by_unit(bars)
     caption = _change(bars) if len(bars) == 2 and len(groups) == 1 else ""
     y = MARGIN + (24 if caption else 0)
@@ -208,14 +235,15 @@ def bar_chart(bars: Sequence[Bar], title: str = "") -> str:
             y += PANEL_HEAD
         largest = max((abs(b.value) for b in members), default=Decimal(0)) or Decimal(1)
         for bar in members:
-            body += _bar_row(bar, y, largest, room)
-            y += _row_height(bar)
+            body += (_narrow_bar_row if narrow else _bar_row)(bar, y, largest, room)
+            y += _row_height(bar, narrow)
         y += GAP
     height = y + MARGIN
     name = escape(title or "Chart")
     parts = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" aria-label="{name}">',
+        f'<svg class="chart {"chart-narrow" if narrow else "chart-wide"}" '
+        f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width_px} {height}" '
+        f'width="{width_px}" height="{height}" role="img" aria-label="{name}">',
         f"<title>{name}</title>",
     ]
     if caption:
@@ -223,12 +251,18 @@ def bar_chart(bars: Sequence[Bar], title: str = "") -> str:
     return "".join([*parts, *body, "</svg>"])
 
 
-def chart_for(
+def charts_for(
     variables: Sequence[str],
     rows: Sequence[Sequence[object]],
     title: str = "",
     units: Sequence[str] | None = None,
+    narrow: bool | None = None,
 ) -> str:
-    """An SVG chart of a SELECT result, or '' when it has no numbers to draw."""
+    """The chart of a SELECT result in both layouts, wide then narrow (the page's CSS shows
+    the one that fits the screen), or only the one ``narrow`` names; '' without numbers."""
     bars = bars_of(variables, rows, units)
-    return bar_chart(bars, title) if bars else ""
+    if not bars:
+        return ""
+    if narrow is not None:
+        return bar_chart(bars, title, narrow)
+    return bar_chart(bars, title) + bar_chart(bars, title, narrow=True)

@@ -7,9 +7,11 @@ import json
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from ipkg.linkeddata.describe import prefixes
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.linkeddata.describe import prefixes, rows_from_json
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.web.caches import PAGE_DATA_BYTES
+from ipkg.web.charts import MAX_BARS, charts_for
 from ipkg.web.pages import catalogue, page_select
 from ipkg.web.state import state
 from ipkg.web.urls import route
@@ -35,6 +37,39 @@ TERMS = """SELECT DISTINCT ?t WHERE {
   UNION { [] ?t [] } UNION { [] a ?t }
   FILTER(isIRI(?t))
 } LIMIT 5000"""
+# What the graph holds, counted for the home page's opening paragraph.
+HOLDINGS = """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  VALUES ?kind { ipkg:Person ipkg:Institution ipkg:Statistic ipkg:Sentence }
+  ?x a ?kind
+} GROUP BY ?kind"""
+# The saved queries a newcomer is pointed to first (those of them the catalogue has).
+FEATURED = (
+    "talent-growth",
+    "people-and-posts",
+    "statistics",
+    "hubs",
+    "sentence-behind-fact",
+    "timeline",
+)
+
+
+def holdings() -> dict[str, int]:
+    """How many people, institutions, statistics and sentences the graph holds, by the local
+    name of the class; read once per data version."""
+    service = state()
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    counts = cache.get("home holdings", service.data_version)
+    if counts is None:
+        rows = page_select()(prefixes(service.namespaces) + HOLDINGS, {})
+        counts = {row["kind"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in rows}
+        cache.put("home holdings", service.data_version, counts)
+    return counts
+
+
+def featured(queries: list) -> list:
+    """The featured saved queries the catalogue has, in the order of FEATURED."""
+    by_name = {q.name: q for q in queries}
+    return [by_name[name] for name in FEATURED if name in by_name]
 
 
 def known_prefixes() -> dict[str, str]:
@@ -56,6 +91,29 @@ def editor_terms() -> Response:
     return jsonify(terms)
 
 
+MAX_CHART_BODY = 256 * 1024
+
+
+@blueprint.post("/query/chart.svg")
+def result_chart() -> Response:
+    """The server's SVG bar chart (``charts.py``, as on the saved-query pages) of a result the
+    query page already has: a SPARQL JSON result of a label column and a numeric column, sent
+    back by the page, so the query is not run again."""
+    body = request.get_data(cache=False)
+    if len(body) > MAX_CHART_BODY:
+        raise IpkgError(f"the result is over {MAX_CHART_BODY} bytes", ErrorKind.TOO_LARGE)
+    try:
+        variables = json.loads(body)["head"]["vars"]
+        rows = [[row.get(v) for v in variables] for row in rows_from_json(body)]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IpkgError(f"expected a SPARQL JSON result: {exc}") from None
+    title = request.args.get("title", "")[:200]
+    svg = charts_for(variables, rows[:MAX_BARS], title, narrow=request.args.get("narrow") == "1")
+    if not svg:
+        raise IpkgError("the result has no numeric column to chart", ErrorKind.INVALID)
+    return Response(svg, content_type="image/svg+xml; charset=utf-8")
+
+
 @blueprint.get("/favicon.ico")
 def favicon() -> Response:
     """The site's icon for clients that ask for it by the old name."""
@@ -70,6 +128,8 @@ def home() -> Response:
         "home.html",
         service=service,
         queries=catalogue().queries,
+        holdings=holdings(),
+        featured=featured(catalogue().queries),
         base=service.namespaces.base,
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,

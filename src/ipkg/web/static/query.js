@@ -18,6 +18,7 @@
   const share = document.getElementById("share");
   const historyPicker = document.getElementById("history");
   const completions = document.getElementById("completions");
+  const gutter = document.getElementById("gutter");
   const endpoint = form.dataset.endpoint || "/sparql";
   const base = form.dataset.base || "";
   const site = form.dataset.site || "/";
@@ -82,16 +83,36 @@
   }
 
   let errorLine = 0;
+  let errorText = "";
+  function paintGutter() {
+    // One number per line (the editor never wraps); the error's line marked, its message on hover.
+    const count = editor.value.split("\n").length;
+    const fragment = document.createDocumentFragment();
+    for (let number = 1; number <= count; number += 1) {
+      if (number === errorLine) {
+        const mark = span("gutter-error", String(number));
+        mark.title = errorText;
+        fragment.append(mark, "\n");
+      } else {
+        fragment.append(String(number) + "\n");
+      }
+    }
+    gutter.replaceChildren(fragment);
+    gutter.scrollTop = editor.scrollTop;
+  }
+
   function paint() {
     highlight.replaceChildren(highlighted(editor.value, errorLine));
     highlight.scrollTop = editor.scrollTop;
     highlight.scrollLeft = editor.scrollLeft;
+    paintGutter();
     share.href = site + "?query=" + encodeURIComponent(editor.value);
   }
 
   // Errors ---------------------------------------------------------------------------------
   function clearError() {
     errorLine = 0;
+    errorText = "";
     errorBox.hidden = true;
     errorBox.replaceChildren();
   }
@@ -104,24 +125,28 @@
   }
 
   function showError(message) {
-    const position = /(?:error at |line )(\d+)[:,]\s*(?:column )?(\d+)/.exec(message);
+    // The server says where in plain words ("at line 3, column 13: ..."), then the line and a
+    // caret; the position is shown first, marked in the gutter, and the caret put there.
+    const position = / at line (\d+), column (\d+)|error at (\d+):(\d+)/i.exec(message);
     errorBox.replaceChildren();
     if (position) {
-      errorLine = Number(position[1]);
-      const column = Number(position[2]);
+      errorLine = Number(position[1] || position[3]);
+      const column = Number(position[2] || position[4]);
+      const lines = message.trim().split("\n");
+      const words = lines[0].replace(position[0], "").replace(/^:\s*/, "").replace(/\s+:/, ":");
+      errorText = words;
       const where = document.createElement("strong");
       where.className = "error-position";
       where.textContent = "Line " + errorLine + ", column " + column + ": ";
-      errorBox.append(where);
+      errorBox.append(where, words);
       const lineText = editor.value.split("\n")[errorLine - 1];
-      if (lineText !== undefined) {
-        const excerpt = document.createElement("pre");
-        excerpt.className = "error-excerpt";
+      const excerpt = document.createElement("pre");
+      excerpt.className = "error-excerpt";
+      if (lines.length >= 3) excerpt.textContent = lines.slice(-2).join("\n");
+      else if (lineText !== undefined) {
         excerpt.textContent = lineText + "\n" + " ".repeat(Math.max(column - 1, 0)) + "^";
-        errorBox.append(message.trim(), excerpt);
-      } else {
-        errorBox.append(message.trim());
       }
+      if (excerpt.textContent) errorBox.append(excerpt);
       const at = offsetOf(editor.value, errorLine, column);
       editor.setSelectionRange(at, at);
     } else {
@@ -488,6 +513,7 @@
     }
     const data = JSON.parse(text);
     if (typeof data.boolean === "boolean") {
+      shown = { variables: [], rows: [], page: 0, sortBy: null, ascending: true };
       const answer = document.createElement("p");
       answer.className = "boolean";
       answer.textContent = "Answer: " + (data.boolean ? "yes" : "no");
@@ -564,12 +590,15 @@
       const milliseconds = performance.now() - started;
       if (!response.ok) {
         results.replaceChildren();
+        shown = { variables: [], rows: [], page: 0, sortBy: null, ascending: true };
         statusLine.textContent = "failed (" + response.status + ") after " +
           Math.round(milliseconds) + " ms";
         showError(text);
+        keepResponse(response, text);
         return;
       }
       showResult(response.headers.get("Content-Type") || "", text, milliseconds);
+      keepResponse(response, text);
       remember(editor.value);
       history.replaceState(null, "", site + "?query=" + encodeURIComponent(editor.value));
     } catch (problem) {
@@ -597,6 +626,190 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
   }
 
+  // Indenting ------------------------------------------------------------------------------
+  // Tab indents (the selected lines, or at the caret), Shift+Tab outdents; after Escape the
+  // next Tab leaves the editor as usual, so the keyboard is never trapped.
+  const INDENT = "  ";
+  let tabLeaves = false;
+
+  function lineStarts(text, from, to) {
+    const starts = [text.lastIndexOf("\n", from - 1) + 1];
+    for (let at = text.indexOf("\n", from); at !== -1 && at < to; at = text.indexOf("\n", at + 1)) {
+      starts.push(at + 1);
+    }
+    return starts;
+  }
+
+  function indent(outdent) {
+    const text = editor.value;
+    const start = editor.selectionStart;
+    const end = editor.selectionEnd;
+    if (!outdent && start === end) {
+      editor.setRangeText(INDENT, start, end, "end");
+      edited();
+      return;
+    }
+    const starts = lineStarts(text, start, end === start ? end : end - 1);
+    let result = text;
+    let shift = 0;
+    let firstShift = 0;
+    starts.forEach(function (lineStart, index) {
+      const at = lineStart + shift;
+      if (outdent) {
+        const spaces = /^ {1,2}|^\t/.exec(result.slice(at))?.[0].length || 0;
+        result = result.slice(0, at) + result.slice(at + spaces);
+        shift -= spaces;
+        if (index === 0) firstShift = -Math.min(spaces, start - lineStart);
+      } else {
+        result = result.slice(0, at) + INDENT + result.slice(at);
+        shift += INDENT.length;
+        if (index === 0) firstShift = INDENT.length;
+      }
+    });
+    editor.value = result;
+    editor.setSelectionRange(Math.max(starts[0], start + firstShift), end + shift);
+    edited();
+  }
+
+  // Formatting -----------------------------------------------------------------------------
+  // "Format query": keywords in capitals, one triple pattern a line, blocks indented by their
+  // depth; strings, IRIs and comments are kept exactly as written.
+  const LINE_KEYWORDS = new Set(("PREFIX BASE SELECT ASK CONSTRUCT DESCRIBE ORDER GROUP HAVING " +
+    "LIMIT OFFSET FILTER OPTIONAL MINUS BIND VALUES UNION SERVICE GRAPH").split(" "));
+
+  function formatted(text) {
+    const out = [];
+    let line = "";
+    let depth = 0;
+    let space = false;
+    function push() {
+      const trimmed = line.trim();
+      if (trimmed) out.push(INDENT.repeat(Math.max(depth, 0)) + trimmed);
+      line = "";
+      space = false;
+    }
+    function add(piece) {
+      line += (space && line ? " " : "") + piece;
+      space = false;
+    }
+    function punctuation(chunk) {
+      for (const ch of chunk) {
+        if (ch === "{") { add("{"); push(); depth += 1; }
+        else if (ch === "}") { push(); depth -= 1; add("}"); push(); }
+        else if (ch === "." && depth > 0) { space = true; add("."); push(); }
+        else if (/\s/.test(ch)) space = true;
+        else add(ch);
+      }
+    }
+    TOKEN.lastIndex = 0;
+    let last = 0;
+    let match;
+    while ((match = TOKEN.exec(text)) !== null) {
+      if (match[0] === "") { TOKEN.lastIndex += 1; continue; }
+      punctuation(text.slice(last, match.index));
+      last = match.index + match[0].length;
+      const word = match[8] !== undefined && KEYWORDS.has(match[0].toUpperCase()) && match[0] !== "a"
+        ? match[0].toUpperCase() : null;
+      if (match[1] !== undefined) { add(match[0]); push(); continue; }  // a comment ends its line
+      if (word && LINE_KEYWORDS.has(word) && line.trim() && !/\($/.test(line) &&
+          !(word === "GRAPH" && /^(FROM|INSERT|DELETE|CLEAR|DROP|CREATE)\b/.test(line.trim()))) push();
+      add(word || match[0]);
+    }
+    punctuation(text.slice(last));
+    push();
+    return out.join("\n").replace(/\{\n\s*\}/g, "{}") + "\n";
+  }
+
+  function formatQuery() {
+    editor.value = formatted(editor.value);
+    edited();
+  }
+
+  // Views of the result -----------------------------------------------------------------------
+  // The table, the raw response as it came (status, type, body) and a chart of a numeric
+  // column drawn by the server's charts (POST /query/chart.svg, the rows the page has).
+  const views = document.getElementById("views");
+  const rawPanel = document.getElementById("raw");
+  const chartPanel = document.getElementById("chart");
+  const chartColumn = document.getElementById("chart-column");
+  const chartLabel = document.getElementById("chart-label");
+  const chartFigure = document.getElementById("chart-figure");
+  const chartNote = document.getElementById("chart-note");
+  const PANELS = { "view-table": results, "view-raw": rawPanel, "view-chart": chartPanel };
+  let lastResponse = null;
+
+  function showView(id) {
+    Object.keys(PANELS).forEach(function (key) {
+      const selected = key === id;
+      document.getElementById(key).setAttribute("aria-selected", selected ? "true" : "false");
+      PANELS[key].hidden = !selected;
+    });
+    if (id === "view-chart") drawChart();
+  }
+
+  function keepResponse(response, text) {
+    lastResponse = { status: response.status, type: response.headers.get("Content-Type") || "", text: text };
+    document.getElementById("raw-head").textContent = "HTTP " + response.status + " · " +
+      lastResponse.type + " · " + text.length + " characters";
+    const body = document.getElementById("raw-body");
+    body.textContent = text.length > 200000 ? text.slice(0, 200000) + "\n… (cut at 200,000 characters)" : text;
+    views.hidden = false;
+    const numeric = shown.variables.filter(function (name) {
+      return shown.rows.some(function (row) { return isNumeric(row[name]); });
+    });
+    chartColumn.replaceChildren();
+    chartLabel.replaceChildren();
+    numeric.forEach(function (name) { chartColumn.append(new Option(name, name)); });
+    shown.variables.filter(function (name) { return !numeric.includes(name); })
+      .forEach(function (name) { chartLabel.append(new Option(name, name)); });
+    const chartTab = document.getElementById("view-chart");
+    chartTab.disabled = !response.ok || numeric.length === 0;
+    const current = Object.keys(PANELS).find(function (key) {
+      return document.getElementById(key).getAttribute("aria-selected") === "true";
+    });
+    showView(current === "view-chart" && chartTab.disabled ? "view-table" : current || "view-table");
+  }
+
+  async function drawChart() {
+    chartFigure.replaceChildren();
+    chartNote.hidden = true;
+    const value = chartColumn.value;
+    if (!value) return;
+    const label = chartLabel.value;
+    const vars = label ? [label, value] : [value];
+    const bindings = shown.rows.slice(0, 40).map(function (row) {
+      const picked = {};
+      vars.forEach(function (name) { if (row[name]) picked[name] = row[name]; });
+      return picked;
+    });
+    const narrow = window.matchMedia("(max-width: 700px)").matches ? "&narrow=1" : "";
+    const response = await fetch(site + "query/chart.svg?title=" + encodeURIComponent(value) + narrow, {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-results+json", "Accept": "image/svg+xml, text/plain;q=0.5" },
+      body: JSON.stringify({ head: { vars: vars }, results: { bindings: bindings } }),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      chartNote.textContent = text;
+      chartNote.hidden = false;
+      return;
+    }
+    const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+    if (svg.nodeName !== "svg") return;
+    chartFigure.append(document.importNode(svg, true));
+    if (shown.rows.length > 40) {
+      chartNote.textContent = "The chart shows the first 40 of " + shown.rows.length + " rows.";
+      chartNote.hidden = false;
+    }
+  }
+
+  Object.keys(PANELS).forEach(function (id) {
+    document.getElementById(id).addEventListener("click", function () { showView(id); });
+  });
+  chartColumn.addEventListener("change", drawChart);
+  chartLabel.addEventListener("change", drawChart);
+  document.getElementById("format").addEventListener("click", formatQuery);
+
   // Wiring ---------------------------------------------------------------------------------
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -621,7 +834,9 @@
   editor.addEventListener("blur", function () {
     setTimeout(function () { if (document.activeElement !== editor) closeCompletions(); }, 150);
   });
+  editor.addEventListener("focus", function () { tabLeaves = false; });
   editor.addEventListener("scroll", function () {
+    gutter.scrollTop = editor.scrollTop;
     highlight.scrollTop = editor.scrollTop;
     highlight.scrollLeft = editor.scrollLeft;
   });
@@ -640,6 +855,13 @@
       }
       if (event.key === "Escape") { closeCompletions(); return; }
     }
+    if (event.key === "Escape") { tabLeaves = true; return; }
+    if (event.key === "Tab" && !tabLeaves && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      event.preventDefault();
+      indent(event.shiftKey);
+      return;
+    }
+    tabLeaves = false;
     if (event.key === " " && event.ctrlKey) {
       event.preventDefault();
       complete(true);
