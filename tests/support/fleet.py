@@ -79,10 +79,13 @@ def start_balancer(
     *,
     port: int | None = None,
     client_queries: int = 1,
+    rate: int = 600,
+    cache: str | None = None,
     config: Path = CONFIG,
 ) -> tuple[subprocess.Popen, str]:
     """HAProxy with the shipped configuration in front of ``replicas`` (host:port each) and
-    ``primary``; returns once every replica is up behind it."""
+    ``primary``, taking the client from the X-Forwarded-For of a ``cache`` address; returns once
+    every replica is up behind it."""
     binary = haproxy_binary()
     if binary is None:
         raise RuntimeError("haproxy is not installed")
@@ -92,6 +95,8 @@ def start_balancer(
         "IPKG_LB_BIND": f"127.0.0.1:{port}",
         "IPKG_PRIMARY": primary,
         "IPKG_LB_CLIENT_QUERIES": str(client_queries),
+        "IPKG_LB_RATE": str(rate),
+        **({"IPKG_LB_CACHE": cache} if cache else {}),
     }
     for number, address in enumerate(replicas, start=1):
         env[f"IPKG_REPLICA_{number}"] = address
@@ -101,7 +106,7 @@ def start_balancer(
             [binary, "-W", "-db", "-f", str(config)], stdout=out, stderr=subprocess.STDOUT, env=env
         )
     url = f"http://127.0.0.1:{port}"
-    wait_for_replicas(url, len(replicas), process, log)
+    wait_for_replicas(url, len(set(replicas)), process, log)
     return process, url
 
 
@@ -146,6 +151,7 @@ def start_fleet(
     *,
     replica_args: tuple[str, ...] = (),
     client_queries: int = 1,
+    rate: int = 600,
     publish: bool = True,
 ) -> Fleet:
     """The whole recipe: the primary, one snapshot, the replicas (started together), the
@@ -173,7 +179,11 @@ def start_fleet(
         )
     addresses = [server.url.removeprefix("http://") for server in started]
     balancer, url = start_balancer(
-        tmp, primary.url.removeprefix("http://"), addresses, client_queries=client_queries
+        tmp,
+        primary.url.removeprefix("http://"),
+        addresses,
+        client_queries=client_queries,
+        rate=rate,
     )
     return Fleet(
         tmp, primary, started, args, balancer, publisher, url, snapshots, tmp / "publisher.log"
