@@ -16,10 +16,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from ipkg.errors import IpkgError
 from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
-from ipkg.web.protocol import PATH, ProtocolError, answer_key, read_operation
+from ipkg.web.protocol import PATH, answer_key, read_operation
 from ipkg.web.state import ServiceState
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -70,7 +71,7 @@ class CachedAnswers:
             environ["wsgi.input"] = io.BytesIO(body)
         try:
             operation = read_operation(Request(environ))
-        except (ProtocolError, ValueError):
+        except (IpkgError, ValueError):
             operation = None
         finally:
             if body is not None:  # the app reads the body again
