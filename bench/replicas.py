@@ -143,7 +143,7 @@ def visibility(fleet: Fleet, trials: int) -> list[float]:
             fleet.url + "/sparql",
             data={"update": f"INSERT DATA {{ <{marker}> <urn:bench:p> {trial} }}"},
             headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=30,
+            timeout=150,
         )
         written.raise_for_status()
         started = time.monotonic()

@@ -68,8 +68,8 @@ class Fleet:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        for server in (*self.replicas, self.primary):
-            server.stop()
+        with ThreadPoolExecutor(len(self.replicas) + 1) as pool:  # each waits for its drain
+            list(pool.map(RunningServer.stop, [*self.replicas, self.primary]))
 
 
 def start_balancer(
