@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import requests
 from harness import ROOT, load_average, machine, saved_queries, shared_cache, write_results
-from loadgen import LoadResult, Request, markdown_table, ms, run_load
+from loadgen import LoadResult, Request, markdown_table, run_load, summary_row
 
 from support.fleet import TOKEN, Fleet, start_balancer, start_fleet
 from support.servers import free_port
@@ -178,20 +178,9 @@ def report(rows: list[list[Row]], times: list[float], args: argparse.Namespace) 
     table = []
     for number, round_ in enumerate(rows, start=1):
         for row in round_:
-            total = row.result.total()
-            table.append(
-                [
-                    row.setting,
-                    number,
-                    total.count,
-                    total.errors,
-                    ms(total.percentile(0.5)),
-                    ms(total.percentile(0.99)),
-                    f"{row.result.throughput():.0f}",
-                    f"{row.result.client_cpu / row.result.duration:.0%}",
-                    row.hits,
-                ]
-            )
+            # summary_row: (round, setting, requests, errors, p50, p99, req/s, client CPU)
+            cells = summary_row(number, row.setting, row.result)
+            table.append([cells[1], cells[0], *cells[2:], row.hits])
     print(markdown_table(header, table), file=out)
     print("\nRatios (mean of the rounds) against ipkg alone:\n", file=out)
     names = [row.setting for row in rows[0]]
