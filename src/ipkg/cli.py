@@ -90,7 +90,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     check_article(sources, ontology, asserted, cache=None)
     print(
         f"OK: {len(asserted)} asserted triples in {sources.facts.name} conform to the shapes; "
-        f"every quote matches {sources.article.name}"
+        f"every quote matches {sources.article.name}; every fact cites the sentences that "
+        "state it and name its subject"
     )
     return 0
 
@@ -175,11 +176,21 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from ipkg.linkeddata.dumps import BY_KEY, dump, selected
+    from ipkg.linkeddata.dumps import BY_KEY, VIEWS, dump, selected
 
+    graph = "complete" if args.graph == "all" else args.graph
+    if graph not in (*GRAPH_NAMES, "complete", *VIEWS):
+        known = ", ".join((*GRAPH_NAMES, "all", *VIEWS))
+        print(
+            f"ipkg export: no graph or view named {args.graph!r} (one of {known})", file=sys.stderr
+        )
+        return 2
+    if graph in VIEWS and EXPORT_KEYS[args.format] not in VIEWS[graph].formats:
+        formats = ", ".join(VIEWS[graph].formats)
+        print(f"ipkg export: {graph} is written only as {formats}", file=sys.stderr)
+        return 2
     ns = settings.namespaces()
     quads = _article_quads(settings, _sources(args))
-    graph = "complete" if args.graph == "all" else args.graph
     body = dump(selected(quads, graph, ns), BY_KEY[EXPORT_KEYS[args.format]], ns)
     if args.output:
         Path(args.output).write_bytes(body)
@@ -282,7 +293,12 @@ def parser() -> argparse.ArgumentParser:
     add_arguments(query, DATA_SETTINGS)
     export = sub.add_parser("export", help="write the graph in an RDF format")
     export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="turtle")
-    export.add_argument("--graph", choices=(*GRAPH_NAMES, "all"), default="all")
+    export.add_argument(
+        "--graph",
+        default="all",
+        help=f"{', '.join(GRAPH_NAMES)}, all, or a view: inferred-new, inferred-alignments, "
+        "provenance-rdf12 (Turtle or N-Triples, RDF 1.2)",
+    )
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
     add_arguments(export, ("base", "public_base", "reasoner", "cache_dir"))
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint")
