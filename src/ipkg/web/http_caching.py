@@ -171,17 +171,22 @@ def replayed(
     """The head of a cached ``/sparql`` answer replayed before Flask (``answer_cache``) for
     this request: its ``Cache-Control`` (credentials), and 304 without a body when the
     request's ``If-None-Match`` names its ETag. The last item says whether to send the body."""
-    kept = Response(status=status, headers=headers)
     method = environ.get("REQUEST_METHOD", "")
-    kept.headers["Cache-Control"] = cache_control(
-        settings, method, 200, "HTTP_AUTHORIZATION" in environ
-    )
-    etag = kept.headers.get("ETag", "").strip('"')
-    if method in READS and etag and matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
-        return "304 NOT MODIFIED", list(not_modified(kept).headers.items()), False
-    if method not in READS:
-        kept.headers.pop("ETag", None)
-    return status, list(kept.headers.items()), True
+    control = cache_control(settings, method, 200, "HTTP_AUTHORIZATION" in environ)
+    read = method in READS
+    etag = ""
+    head = []
+    for name, value in headers:
+        if name == "Cache-Control":
+            value = control
+        elif name == "ETag":
+            etag = value.strip('"')
+            if not read:
+                continue
+        head.append((name, value))
+    if read and etag and matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
+        return "304 NOT MODIFIED", list(not_modified(Response(headers=head)).headers.items()), False
+    return status, head, True
 
 
 def install(app: Flask, service: ServiceState) -> None:
