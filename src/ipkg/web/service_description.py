@@ -12,6 +12,7 @@ from ipkg.sparql.formats import FORMATS, by_name
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import HTML
 from ipkg.web.state import ServiceState, state
+from ipkg.web.urls import absolute
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 W3C_FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
@@ -44,8 +45,9 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((me, SD.endpoint, me))
     graph.add((me, DCTERMS.title, rdflib.Literal(service.title)))
     graph.add((me, SD.supportedLanguage, SD.SPARQL11Query))
+    union = service.settings.union_default_graph
     apart = [g for g in apart_graphs(service.namespaces) if g in service.graph_sizes]
-    if not apart:  # else the default graph is the union of all graphs but these
+    if union and not apart:  # else the default graph is the union of all graphs but these
         graph.add((me, SD.feature, SD.UnionDefaultGraph))
     for fmt in FORMATS:
         graph.add((me, SD.resultFormat, FORMAT_IRIS[fmt.key]))
@@ -55,7 +57,7 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((default, RDF.type, SD.Graph))
     size = rdflib.Literal(service.default_graph_size, datatype=XSD.integer)
     graph.add((default, VOID.triples, size))
-    if apart:
+    if union and apart:
         note = rdflib.Literal(default_graph_note(apart), lang="en")
         graph.add((default, DCTERMS.description, note))
     for number, (name, size) in enumerate(sorted(service.graph_sizes.items())):
@@ -86,8 +88,7 @@ def service_description(req: Request) -> Response:
     """The description in the format the client accepts (406 if none)."""
     fmt = negotiate_or_406(DESCRIPTION_FORMATS, "Not Acceptable: available: {offered}")
     service = state()
-    public = service.settings.public_base  # the endpoint's IRI where it is deployed
-    endpoint = public + "sparql" if public else req.base_url
+    endpoint = absolute("sparql")  # the endpoint's IRI where it is deployed
     if fmt is HTML:
         html = render_template("service.html", service=service, endpoint=endpoint, formats=FORMATS)
         return Response(html, content_type="text/html; charset=utf-8")

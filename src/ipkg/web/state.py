@@ -12,7 +12,14 @@ from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores.base import Store
+from ipkg.web.caches import CacheRegistry
 from ipkg.web.metrics import Metrics
+
+# What the WSGI layer in front (answer_cache.py) leaves in the environ for the app, so that a
+# request is parsed once and the result cache looked up once. Clients cannot set these keys
+# (their headers arrive as HTTP_*).
+OPERATION_KEY = "ipkg.operation"  # the Operation read from the request
+LOOKUP_KEY = "ipkg.cache_lookup"  # (key, version, kept answer or None) of the one lookup
 
 EXTENSION_KEY = "ipkg"
 
@@ -38,6 +45,8 @@ class ServiceState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
     results: ResultCache = field(default_factory=lambda: ResultCache(0))
+    # Every other cache of what holds for one data version (saved-query answers, dumps, …).
+    caches: CacheRegistry = field(default_factory=CacheRegistry)
 
     @property
     def triple_count(self) -> int:
@@ -47,7 +56,10 @@ class ServiceState:
     @property
     def default_graph_size(self) -> int:
         """Triples in the default graph: the union of the graphs but those kept apart (the
-        saved-query catalogue, whose triples no other graph holds)."""
+        saved-query catalogue, whose triples no other graph holds), or with
+        ``--default-graph separate`` the stored default graph alone."""
+        if not self.settings.union_default_graph:
+            return self.graph_sizes.get("", 0)
         apart = sum(self.graph_sizes.get(g, 0) for g in apart_graphs(self.namespaces))
         return self.union_size - apart
 
