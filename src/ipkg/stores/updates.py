@@ -27,6 +27,7 @@ from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import SH, XSD, Namespaces
 from ipkg.sparql.execution import QueryOutcome, short
 from ipkg.sparql.lexer import tokens
+from ipkg.sparql.plain_words import syntax_error
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
 
 log = logging.getLogger(__name__)
@@ -306,12 +307,13 @@ class WriteJob:
         except WriteRefused as exc:
             return QueryOutcome.error(exc.kind, str(exc))
         except SyntaxError as exc:
+            text = self.change.text if isinstance(self.change, UpdateChange) else ""
             return QueryOutcome.error(
-                ErrorKind.BAD_REQUEST, f"SPARQL Update syntax error: {short(str(exc))}"
+                ErrorKind.BAD_REQUEST, syntax_error(str(exc), text, update=True)
             )
         except (OSError, ValueError, RuntimeError) as exc:
-            message = f"the update failed: {short(str(exc))}"
-            return QueryOutcome.error(ErrorKind.BAD_REQUEST, message)
+            kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
+            return QueryOutcome.error(kind, f"the update failed: {short(str(exc))}")
         body = pickle.dumps(
             {key: ox.serialize(quads, format=ox.RdfFormat.N_QUADS) for key, quads in graphs.items()}
         )
