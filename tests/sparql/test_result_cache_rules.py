@@ -62,3 +62,10 @@ def test_an_answer_larger_than_the_whole_cache_is_not_kept():
 def test_a_capacity_of_zero_is_off():
     assert not ResultCache(0).enabled
     assert not ResultCache(0).put(("q",), 1, answer())
+
+
+def test_an_entry_is_charged_the_bytes_its_key_takes_not_its_characters():
+    ascii_text, astral = "q" * 1000, "\U0001d538" * 1000
+    assert entry_cost((astral,), answer()) >= entry_cost((ascii_text,), answer()) + 3000
+    mixed = "\U0001d538" + "q" * 1000  # one astral character: every character takes 4 bytes
+    assert entry_cost((mixed,), answer()) >= entry_cost((ascii_text,), answer()) + 3000

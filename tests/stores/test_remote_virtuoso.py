@@ -205,3 +205,42 @@ def test_w3c_protocol_case_on_the_remote_store(remote_w3c_server, test):
 def test_server_on_the_remote_store_reports_the_pushed_graphs(virtuoso, remote_w3c_server):
     response = requests.get(remote_w3c_server.url + "/readyz", timeout=10).json()
     assert response["graphs"] == 3
+
+
+@pytest.fixture(scope="module")
+def writable_remote(virtuoso, tmp_path_factory) -> RunningServer:
+    env = {"IPKG_UPDATE_TOKEN": "remote-write-token", "IPKG_QUERY_TIMEOUT": "3"}
+    folder = tmp_path_factory.mktemp("remote-write")
+    server = served_from_virtuoso(virtuoso, folder, w3c_data_args(), env)
+    yield server
+    server.stop()
+
+
+def test_an_update_on_the_remote_store_stops_at_its_deadline_and_changes_nothing(
+    writable_remote,
+):
+    graph = "http://kasei.us/2009/09/sparql/data/data1.rdf"
+    count = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+
+    def triples() -> int:
+        answer = requests.post(writable_remote.sparql, data={"query": count}, timeout=30)
+        return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+    before = triples()
+    runaway = (
+        f"INSERT {{ GRAPH <{graph}> {{ ?a <http://example.org/n> ?n }} }} WHERE {{ "
+        "VALUES ?x { 1 2 3 4 5 6 7 8 9 10 } VALUES ?y { 1 2 3 4 5 6 7 8 9 10 } "
+        "VALUES ?z { 1 2 3 4 5 6 7 8 9 10 } VALUES ?w { 1 2 3 4 5 6 7 8 9 10 } "
+        "VALUES ?v { 1 2 3 4 5 6 7 8 9 10 } VALUES ?u { 1 2 3 4 5 6 7 8 9 10 } "
+        "BIND(CONCAT(STR(?x), STR(?y), STR(?z), STR(?w), STR(?v), STR(?u)) AS ?n) "
+        "BIND(IRI(CONCAT('http://example.org/', ?n)) AS ?a) }"
+    )
+    response = requests.post(
+        writable_remote.sparql,
+        data={"update": runaway},
+        headers={"Authorization": "Bearer remote-write-token"},
+        timeout=60,
+    )
+    assert response.status_code == 503, response.text
+    assert "deadline" in response.text or "memory" in response.text
+    assert triples() == before

@@ -38,6 +38,22 @@ def article(tmp_path_factory) -> Iterator[RunningServer]:
     """The article graph with updates enabled."""
     server = start_server(
         tmp_path_factory.mktemp("article-writable"),
+        # A write's checks (SHACL, OWL-RL over the article) run under the query deadline;
+        # these tests are about what a write does, on a loaded machine too.
+        ["--query-timeout", "120"],
+        env={"IPKG_UPDATE_TOKEN": TOKEN},
+        timeout=600,
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def article_with_deadline(tmp_path_factory) -> Iterator[RunningServer]:
+    """The article graph, writable, with a 4 s deadline."""
+    server = start_server(
+        tmp_path_factory.mktemp("article-deadline"),
+        ["--query-timeout", "4"],
         env={"IPKG_UPDATE_TOKEN": TOKEN},
         timeout=600,
     )
@@ -237,3 +253,22 @@ def test_the_search_index_follows_a_write(writable) -> None:
     )
     assert inserted.status_code in (200, 204), inserted.text
     assert found("Quokka Institute") == [ID + "quokka"]
+
+
+@pytest.mark.slow
+def test_an_update_adding_30000_triples_stops_at_the_deadline_and_changes_nothing(
+    article_with_deadline,
+):
+    server = article_with_deadline
+    before = requests.get(server.url + "/readyz", timeout=30).json()["triples"]
+    big = (
+        "INSERT { ?s <http://example.org/n> ?k } WHERE { ?s ?p ?o "
+        "VALUES ?i { 0 1 2 3 4 5 6 7 8 9 } BIND(CONCAT(STR(?p), STR(?o), STR(?i)) AS ?k) }"
+    )
+    response = update(server, big, BEARER)
+    assert response.status_code == 503, response.text
+    assert "deadline" in response.text
+    assert requests.get(server.url + "/readyz", timeout=30).json()["triples"] == before
+    added = "ASK { ?s <http://example.org/n> ?k }"
+    answer = requests.get(server.sparql, params={"query": added}, timeout=30)
+    assert answer.json()["boolean"] is False

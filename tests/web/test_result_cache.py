@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support.servers import RunningServer, start_server
+from support.servers import RunningServer, descendants, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -209,3 +209,54 @@ def test_cached_answers_still_obey_the_rate_limit(tmp_path: Path):
         assert metric(running, "ipkg_result_cache_hits_total") == 1
     finally:
         running.stop()
+
+
+def test_an_invalid_query_is_not_answered_from_the_cache_of_a_valid_one(server):
+    valid = f"SELECT ?o WHERE {{ <{EX}s2> <{EX}label> ?o }}"
+    assert ask(server, valid).status_code == 200
+    assert ask(server, valid).headers["X-Result-Cache"] == "hit"
+    invalid = ask(server, "\u3000" + valid)  # the engine refuses a leading U+3000
+    assert invalid.status_code == 400, invalid.text
+    assert ask(server, valid + "\n").headers["X-Result-Cache"] == "miss"  # its own text
+
+
+def _threads_and_rss(pid: int) -> tuple[int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["Threads"]), int(fields["VmRSS"].split()[0]) * 1024
+
+
+def http_process_rss(server: RunningServer) -> int:
+    """RSS of the server's request-handling process (the one with many threads)."""
+    measured = [
+        _threads_and_rss(pid) for pid in [server.process.pid, *descendants(server.process.pid)]
+    ]
+    return max(measured)[1]
+
+
+def test_astral_query_texts_keep_the_process_within_the_cache_budget(tmp_path: Path):
+    budget = 4 * 1_048_576
+    folder = tmp_path / "astral"
+    folder.mkdir()
+    args = ["--data", str(write_data(folder)), "--result-cache-bytes", str(budget)]
+    # Blocks over 64 kB mapped on their own and unmapped when freed: RSS then shows what is
+    # held, not what glibc keeps for later.
+    running = start_server(folder, args, env={"MALLOC_MMAP_THRESHOLD_": "65536"})
+    try:
+        query = f"SELECT ?o WHERE {{ <{EX}s1> <{EX}label> ?o }} # "
+        padding = 19_000 - len(query)
+        with requests.Session() as session:
+            for i in range(5):  # warm up: the first answers allocate what every answer needs
+                session.post(running.sparql, data={"query": query + str(i)}, timeout=30)
+            before = http_process_rss(running)
+            for i in range(200):
+                text = query + f"{i:04d}" + chr(0x1D400 + i % 500) * padding
+                answer = session.post(running.sparql, data={"query": text}, timeout=30)
+                assert answer.status_code == 200, answer.text
+        grown = http_process_rss(running) - before
+        held = metric(running, "ipkg_result_cache_bytes")
+    finally:
+        running.stop()
+    assert held <= budget
+    print(f"astral run: the HTTP process grew {grown / 1_048_576:.1f} MiB")
+    assert grown < 2 * budget + 4 * 1_048_576, f"grew {grown / 1_048_576:.0f} MiB"

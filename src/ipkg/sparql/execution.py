@@ -5,6 +5,7 @@ so it crosses a process boundary as it is."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -164,11 +165,21 @@ def updated_copy(request: UpdateRequest) -> QueryOutcome:
     return QueryOutcome(store.dump(format=ox.RdfFormat.N_QUADS), "application/n-quads")
 
 
-def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutcome:
-    """Runs a query and serialises its result (or runs an update on the copy it carries),
-    turning every failure into an outcome of its kind."""
+@runtime_checkable
+class WorkerJob(Protocol):
+    """Work a later layer sends to a query worker (a write's checks): plain data that runs
+    itself on the worker's store, under the worker's deadline and memory cap."""
+
+    def run(self, store: ox.Store) -> QueryOutcome: ...
+
+
+def execute(store: ox.Store, request: QueryRequest | UpdateRequest | WorkerJob) -> QueryOutcome:
+    """Runs a query and serialises its result (or runs an update on the copy it carries, or
+    a job), turning every failure into an outcome of its kind."""
     if isinstance(request, UpdateRequest):
         return updated_copy(request)
+    if not isinstance(request, QueryRequest):
+        return request.run(store)
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:

@@ -1,10 +1,12 @@
 """A bounded cache of finished query answers, so that a repeated query text costs a dictionary
 lookup instead of a trip to a query worker. Bounded in bytes (least recently used out first);
 every key carries the data version it was answered at, and a new version empties it, so no
-answer outlives a write or a reload."""
+answer outlives a write or a reload. Keys hold the exact query text: two texts the parser may
+read differently (a leading U+3000 is a syntax error) never share an answer."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -28,9 +30,15 @@ class CacheStats:
     entries: int = 0
 
 
+def text_cost(text: str) -> int:
+    """Bytes a string in a key costs: the larger of its UTF-8 size and the memory Python holds
+    it in (one astral character makes every character of the string take four bytes)."""
+    return max(len(text.encode("utf-8", "surrogatepass")), sys.getsizeof(text))
+
+
 def entry_cost(key: tuple, outcome: QueryOutcome) -> int:
     """Bytes an entry is charged: its body, the strings in its key, and a fixed overhead."""
-    text = sum(len(part) for part in key if isinstance(part, str))
+    text = sum(text_cost(part) for part in key if isinstance(part, str))
     return len(outcome.body) + text + ENTRY_OVERHEAD
 
 

@@ -38,7 +38,7 @@ from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
 from ipkg.sparql.lexer import tokens
-from ipkg.sparql.pool import PoolStats
+from ipkg.sparql.pool import PoolStats, WorkerPool
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 from ipkg.stores.base import DEFAULT_GRAPH, REMOTE, StoreError
@@ -192,21 +192,31 @@ class RemoteRunner:
     store's own limit, e.g. Virtuoso's ``MaxQueryExecutionTime``, stops the work there)."""
 
     size = 0
-    isolation: dict[str, bool] = {}  # noqa: RUF012 (read-only: nothing runs locally)
 
     def __init__(self, endpoint: Endpoint, graphs: Sequence[str]) -> None:
         self.endpoint = endpoint
         self.graphs = tuple(graphs)
         self.apart_graphs: tuple[str, ...] = ()  # named graphs only, never in the default graph
         self.stats = PoolStats()
+        # A local worker for the checks of a write (the change on a copy of the data, shapes,
+        # reasoning): the deadline and memory cap of a query apply to it. Started by ``start``.
+        self.writer: WorkerPool | None = None
+
+    @property
+    def isolation(self) -> dict[str, bool]:
+        return self.writer.isolation if self.writer is not None else {}
 
     def heal(self) -> bool:
-        """Nothing runs locally, so nothing to restart: the remote store answers or not."""
-        return True
+        """Queries run remotely; only the local write worker can need restarting."""
+        return self.writer.heal() if self.writer is not None else True
 
     def run(
         self, request: QueryRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome:
+        if not isinstance(request, QueryRequest):  # a write's checks: the local worker
+            if self.writer is None:
+                return QueryOutcome.error(ErrorKind.UNAVAILABLE, "no local worker for writes")
+            return self.writer.run(request, timeout, started)
         deadline = (started if started is not None else time.monotonic()) + timeout
         try:
             form = inspect_request(request.query).form
@@ -301,7 +311,8 @@ class RemoteRunner:
         return {}
 
     def close(self) -> None:
-        return None
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _message(exc: Exception) -> str:
@@ -334,6 +345,9 @@ class RemoteStore:
     def start(
         self, workers: int, memory_mb: int, *, network_namespace: bool = True
     ) -> RemoteRunner:
+        """The runner of remote queries, with one local worker (on an empty store) for the
+        checks of writes; call it while the process is single-threaded (it forks)."""
+        self.pool.writer = WorkerPool(ox.Store(), 1, memory_mb, network_namespace)
         return self.pool
 
     def query(

@@ -10,7 +10,8 @@ In the article dataset the update's default graph is the asserted graph, so
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import pickle
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -24,7 +25,9 @@ from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Reasoner, Settings
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import SH, XSD, Namespaces
+from ipkg.sparql.execution import QueryOutcome, short
 from ipkg.sparql.lexer import tokens
+from ipkg.sparql.plain_words import syntax_error
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
 
 log = logging.getLogger(__name__)
@@ -204,41 +207,126 @@ def _reasoned_file_graphs(
     return {**changed, inferred_iri: inferred}
 
 
-def committed(store: Store, dataset: WritePolicy, change: Change) -> dict[str, int]:
-    """Runs ``change`` on a copy of the data, checks the result and commits it to ``store``;
-    returns the triples now in each graph it replaced. Raises :class:`WriteRefused` (nothing
-    written) or SyntaxError for a malformed update."""
-    before = _scratch(store.quads(), dataset)
+def checked_graphs(
+    quads: Iterable[ox.Quad], dataset: WritePolicy, change: Change
+) -> dict[str, list[ox.Quad]]:
+    """The graphs to replace once ``change`` ran on a copy of ``quads`` and passed every check
+    (shapes, inferences derived again). Raises :class:`WriteRefused` or SyntaxError."""
+    before = _scratch(quads, dataset)
     after = ox.Store()
     after.extend(before)
     change(after)
     if dataset.is_article:
-        graphs = _article_graphs(before, after, dataset)
-    elif dataset.derived_graphs:
-        graphs = _reasoned_file_graphs(before, after, dataset)
-    else:
-        graphs = changed_graphs(before, after)
+        return _article_graphs(before, after, dataset)
+    if dataset.derived_graphs:
+        return _reasoned_file_graphs(before, after, dataset)
+    return changed_graphs(before, after)
+
+
+def commit(store: Store, graphs: Mapping[str, Sequence[ox.Quad]]) -> dict[str, int]:
+    """Replaces the checked graphs in ``store``; the triples now in each."""
     if graphs:
         store.replace_graphs(graphs)
         log.info("write committed: %s", {k or "default": len(v) for k, v in graphs.items()})
     return {key: len(quads) for key, quads in graphs.items()}
 
 
-def graph_put(target: str, triples: Sequence[ox.Triple], *, replace: bool) -> Change:
-    """A change that puts triples in one graph ('' the default), replacing it or adding."""
-    name = ox.DefaultGraph() if target == DEFAULT_GRAPH else ox.NamedNode(target)
+def committed(store: Store, dataset: WritePolicy, change: Change) -> dict[str, int]:
+    """Runs ``change`` on a copy of the data, checks the result and commits it to ``store``
+    here, in this process; returns the triples now in each graph it replaced."""
+    return commit(store, checked_graphs(store.quads(), dataset, change))
 
-    def change(scratch: ox.Store) -> None:
-        if replace:
-            _clear(scratch, target)
+
+@dataclass(frozen=True)
+class UpdateChange:
+    """A SPARQL Update as a change (plain data: it crosses to a query worker)."""
+
+    text: str
+    base_iri: str | None = None
+
+    def __call__(self, scratch: ox.Store) -> None:
+        scratch.update(self.text, base_iri=self.base_iri)
+
+
+@dataclass(frozen=True)
+class PutChange:
+    """Triples (as N-Triples) put in one graph ('' the default), replacing it or adding."""
+
+    target: str
+    ntriples: bytes
+    replace: bool
+
+    def __call__(self, scratch: ox.Store) -> None:
+        name = ox.DefaultGraph() if self.target == DEFAULT_GRAPH else ox.NamedNode(self.target)
+        if self.replace:
+            _clear(scratch, self.target)
+        triples = ox.parse(self.ntriples, format=ox.RdfFormat.N_TRIPLES)
         scratch.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
-    return change
+
+@dataclass(frozen=True)
+class DeleteChange:
+    """One graph removed ('' empties the default graph)."""
+
+    target: str
+
+    def __call__(self, scratch: ox.Store) -> None:
+        _clear(scratch, self.target)
 
 
-def graph_delete(target: str) -> Change:
+def graph_put(target: str, triples: Sequence[ox.Triple], *, replace: bool) -> PutChange:
+    """A change that puts triples in one graph ('' the default), replacing it or adding."""
+    return PutChange(target, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), replace)
+
+
+def graph_delete(target: str) -> DeleteChange:
     """A change that removes one graph ('' empties the default graph)."""
-    return lambda scratch: _clear(scratch, target)
+    return DeleteChange(target)
+
+
+GRAPHS_TYPE = "application/x-ipkg-graphs"  # a write job's answer: graph -> N-Quads
+
+
+@dataclass(frozen=True)
+class WriteJob:
+    """Everything a write does but the commit, run by a query worker: the change on a copy
+    of the worker's data (or of ``nquads`` when given: a remote store's), the shapes, the
+    reasoning, all under the worker's deadline, memory cap and lack of network. Its answer
+    carries the graphs to replace, for the HTTP process to commit."""
+
+    dataset: WritePolicy
+    change: UpdateChange | PutChange | DeleteChange
+    nquads: bytes | None = None
+
+    def run(self, store: ox.Store) -> QueryOutcome:
+        quads: Iterable[ox.Quad] = (
+            store if self.nquads is None else ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
+        )
+        try:
+            graphs = checked_graphs(quads, self.dataset, self.change)
+        except WriteRefused as exc:
+            return QueryOutcome.error(exc.kind, str(exc))
+        except SyntaxError as exc:
+            text = self.change.text if isinstance(self.change, UpdateChange) else ""
+            return QueryOutcome.error(
+                ErrorKind.BAD_REQUEST, syntax_error(str(exc), text, update=True)
+            )
+        except (OSError, ValueError, RuntimeError) as exc:
+            kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
+            return QueryOutcome.error(kind, f"the update failed: {short(str(exc))}")
+        body = pickle.dumps(
+            {key: ox.serialize(quads, format=ox.RdfFormat.N_QUADS) for key, quads in graphs.items()}
+        )
+        return QueryOutcome(body, GRAPHS_TYPE, sum(len(q) for q in graphs.values()))
+
+
+def graphs_of(outcome: QueryOutcome) -> dict[str, list[ox.Quad]]:
+    """The graphs a :class:`WriteJob` answered, to commit."""
+    encoded: dict[str, bytes] = pickle.loads(outcome.body)
+    return {
+        key: list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if nquads else []
+        for key, nquads in encoded.items()
+    }
 
 
 def _clear(scratch: ox.Store, target: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 import uuid
 
 import pyoxigraph as ox
@@ -14,7 +15,7 @@ from flask import Blueprint, Request, Response, request
 
 from ipkg.build.loading import RdfInputError, parse_bytes
 from ipkg.errors import ErrorKind, IpkgError
-from ipkg.sparql.execution import QueryRequest, UpdateRequest
+from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import (
     GRAPH,
     GRAPH_BODY_FORMATS,
@@ -24,16 +25,20 @@ from ipkg.sparql.formats import (
 )
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
-    Change,
+    DeleteChange,
+    PutChange,
+    UpdateChange,
+    WriteJob,
     WritePolicy,
     WriteRefused,
-    committed,
+    commit,
     graph_delete,
     graph_put,
+    graphs_of,
     with_using,
 )
 from ipkg.web.errors import negotiate_or_406
-from ipkg.web.query_service import answer_for_request, run_for_request
+from ipkg.web.query_service import answer_for_request, arrival
 from ipkg.web.state import ServiceState, state
 
 log = logging.getLogger(__name__)
@@ -69,13 +74,21 @@ def _refreshed(service: ServiceState) -> None:
     service.union_size = backend.union_size()
 
 
-def write(change: Change) -> Response:
-    """Commits one change under the service's write lock; answers 204 or the refusal."""
+def write(change: UpdateChange | PutChange | DeleteChange) -> Response:
+    """Makes one change under the service's write lock; answers 204 or the refusal. On a
+    Everything but the commit (the change on a copy, the shapes, the reasoning) runs in a
+    query worker (a remote store's local write worker, given the data), under the request's
+    deadline and memory cap: past the deadline the answer is 503 and nothing is changed."""
     service = state()
     dataset = WritePolicy(service.settings, service.namespaces)
     try:
         with service.write_lock:
-            committed(service.backend, dataset, change)
+            data = None  # local workers hold the data; a remote store's is sent along
+            if not service.queries.capabilities.local_workers:
+                data = ox.serialize(service.backend.quads(), format=ox.RdfFormat.N_QUADS)
+            graphs = graphs_of(answer_for_request(WriteJob(dataset, change, data)))
+            refuse_past_deadline(service.settings.query_timeout)
+            commit(service.backend, graphs)
             _refreshed(service)
     except SyntaxError as exc:
         raise IpkgError(f"SPARQL Update syntax error: {exc}", ErrorKind.BAD_REQUEST) from None
@@ -89,23 +102,10 @@ def write(change: Change) -> Response:
     return Response(status=204)
 
 
-def isolated_update(text: str, base_iri: str) -> Change:
-    """A change that runs a SPARQL Update in a query worker (no network, deadline, memory
-    cap) on a copy of the data, and takes the changed copy it answers."""
-    queries = state().queries
-
-    def change(scratch: ox.Store) -> None:
-        if not queries.capabilities.local_workers:  # declared by the store: none to run it in
-            scratch.update(text, base_iri=base_iri)  # SERVICE/LOAD already refused by parse
-            return
-        job = UpdateRequest(text, scratch.dump(format=ox.RdfFormat.N_QUADS), base_iri)
-        outcome = run_for_request(job)
-        if not outcome.ok:
-            raise WriteRefused(outcome.failure, outcome.body.decode("utf-8", "replace"))
-        scratch.clear()
-        scratch.extend(ox.parse(outcome.body, format=ox.RdfFormat.N_QUADS))
-
-    return change
+def refuse_past_deadline(timeout: float) -> None:
+    """Raises the deadline's 503 when the request has used up its time (nothing committed)."""
+    if time.monotonic() - arrival(request.environ) > timeout:
+        raise IpkgError(f"the write stopped at its deadline of {timeout:g} s", ErrorKind.TIMEOUT)
 
 
 def _dataset_parameters(req: Request, name: str) -> list[str]:
@@ -123,7 +123,7 @@ def answer_update(text: str, req: Request) -> Response:
         _dataset_parameters(req, "using-graph-uri"),
         _dataset_parameters(req, "using-named-graph-uri"),
     )
-    return write(isolated_update(update, req.base_url))
+    return write(UpdateChange(update, req.base_url))
 
 
 def _target(req: Request) -> str:

@@ -215,7 +215,7 @@ def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple
     """Everything a query's answer depends on besides the data: the same key always gets the
     same inspection, format and dataset, so a cached answer may skip them."""
     return (
-        operation.text.strip(),
+        operation.text,  # exact: the parser tells " SELECT" from "\u3000SELECT"
         operation.format,
         accept,
         operation.default_graphs,
