@@ -100,10 +100,11 @@ def in_process_medians(files: Sequence[Path], mix: Sequence[Request], runs: int 
     return medians
 
 
-def export_article(tmp: Path) -> Path:
-    """The article graph with its inferences, all named graphs, as N-Quads."""
-    target = tmp / "article.nq"
-    command = [sys.executable, "-m", "ipkg", "export", "--graph", "all", "--format", "nquads"]
+def export_article(tmp: Path, fmt: str = "nquads") -> Path:
+    """The article graph with its inferences, all named graphs, as N-Quads (or as one graph in
+    another ``ipkg export`` format, such as ``nt``)."""
+    target = tmp / f"article.{'nq' if fmt == 'nquads' else fmt}"
+    command = [sys.executable, "-m", "ipkg", "export", "--graph", "all", "--format", fmt]
     subprocess.run(
         [*command, "-o", str(target)], check=True, cwd=ROOT, env=os.environ | shared_cache()
     )

@@ -120,7 +120,7 @@ def in_process(store: ox.Store, runs: int) -> dict[str, float]:
 
 
 def app_layers(app, runs: int) -> dict[str, float]:
-    pool = app.extensions["ipkg"].pool
+    pool = app.extensions["ipkg"].queries.runner
     job = QueryRequest(POINT, "json", base_iri="http://127.0.0.1:8000/sparql")
     return {
         "pool.run: hand-off to a worker and back": median_us(lambda: pool.run(job, 10.0), runs),

@@ -5,6 +5,7 @@ Flask and Werkzeug stay in ``web/``, and few modules sit at the top of the packa
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent / "src" / "ipkg"
@@ -102,3 +103,90 @@ def test_the_checks_see_a_backward_import_behind_a_relative_one(tmp_path):
     module = tmp_path / "probe.py"
     module.write_text("from ..web import app\nfrom . import terms\nimport flask\n")
     assert imported_modules(module, "ipkg.build.probe") == {"ipkg.web", "ipkg.build", "flask"}
+
+
+QUERY_SERVICE = "ipkg.web.query_service"
+# The names through which the query workers are reached: the runner a store starts, its
+# ``run``, and the pool module itself.
+RUNNER_NAMES = {"pool", "runner", "start"}
+
+
+def reaches_the_runner(path: Path, own: str) -> list[str]:
+    """Where a module touches the query runner directly: an attribute named ``pool`` or
+    ``runner``, a call of ``.start(...)`` on the store, or an import of ``ipkg.sparql.pool``."""
+    found = [f"imports {m}" for m in imported_modules(path, own) if m == "ipkg.sparql.pool"]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in RUNNER_NAMES - {"start"}:
+            found.append(f"line {node.lineno}: .{node.attr}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "start"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("backend", "store")
+        ):
+            found.append(f"line {node.lineno}: {node.func.value.id}.start()")
+    return found
+
+
+def test_only_the_query_service_calls_the_query_workers():
+    """Every query of every room takes one road (deadline, fair share, errors): no module of
+    web/ but the query service reaches the runner; the app factory only starts it and hands
+    it to the service."""
+    allowed = {QUERY_SERVICE, "ipkg.web.app"}
+    direct = sorted(
+        f"{name}: {where}"
+        for name, path in modules().items()
+        if stage_of(name) == "web" and name not in allowed
+        for where in reaches_the_runner(path, name)
+    )
+    assert not direct, "web modules calling the query workers directly:\n" + "\n".join(direct)
+
+
+def test_the_query_service_rule_sees_a_direct_call(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text("def f(service):\n    return service.pool.run(job, 1.0)\n")
+    assert reaches_the_runner(module, "ipkg.web.probe") == ["line 2: .pool"]
+
+
+STORE_CLASSES = {"WorkerPool", "RemoteRunner", "RemoteStore", "MemoryStore", "DiskStore"}
+
+
+def sniffs_the_store(path: Path) -> list[str]:
+    """Where a module guesses what the store can do instead of asking its ``capabilities``:
+    ``isinstance`` on a store or runner class, ``getattr``/``hasattr`` of a runner method,
+    or the ``sparql+`` prefix of a store setting."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        if node.func.id == "isinstance" and names & STORE_CLASSES:
+            found.append(f"line {node.lineno}: isinstance on a store class")
+        constants = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)]
+        if node.func.id in ("getattr", "hasattr") and {"heal", "pool", "exclusive"} & set(
+            constants
+        ):
+            found.append(f"line {node.lineno}: {node.func.id} of a runner method")
+    text = path.read_text(encoding="utf-8")
+    found += ["a 'sparql+' prefix test" for _ in re.findall(r"startswith\(\s*\"sparql\+", text)]
+    return found
+
+
+def test_no_web_module_sniffs_what_the_store_can_do():
+    sniffing = sorted(
+        f"{name}: {where}"
+        for name, path in modules().items()
+        if stage_of(name) in ("web", "entry")
+        for where in sniffs_the_store(path)
+    )
+    assert not sniffing, "store capabilities sniffed:\n" + "\n".join(sniffing)
+
+
+def test_the_sniffing_rule_sees_each_kind_of_guess(tmp_path):
+    module = tmp_path / "probe.py"
+    module.write_text(
+        "a = isinstance(pool, WorkerPool)\nb = getattr(pool, 'heal', None)\n"
+        'c = settings.store.startswith("sparql+")\n'
+    )
+    assert len(sniffs_the_store(module)) == 3

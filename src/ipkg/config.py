@@ -215,6 +215,14 @@ class Settings:
             "write (0: no cache; a remote --store is never cached)"
         },
     )
+    cache_max_age: int = field(
+        default=2,
+        metadata={
+            "help": "seconds a shared HTTP cache (or a browser) may reuse a read's answer "
+            "before revalidating it by its ETag (0: revalidate every time); the longest a "
+            "reader behind a cache can miss a write"
+        },
+    )
     network_namespace: str = field(
         default="on",
         metadata={
@@ -294,6 +302,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        if self.cache_max_age < 0:
+            raise ConfigError(f"cache_max_age must be >= 0, got {self.cache_max_age}")
         if self.result_cache_bytes < 0:
             raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
         if not 1 <= self.port <= 65_535:

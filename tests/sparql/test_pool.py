@@ -51,9 +51,9 @@ def test_query_past_its_deadline_is_stopped_and_the_worker_replaced(pool):
     assert pool.stats.killed_at_deadline >= 1
 
 
-def test_query_past_its_memory_allowance_ends_unavailable(pool):
+def test_query_past_its_memory_allowance_ends_over_memory_a_deterministic_failure(pool):
     outcome = pool.run(QueryRequest(DOUBLING, "json"), timeout=60)
-    assert outcome.failure is ErrorKind.UNAVAILABLE
+    assert outcome.failure is ErrorKind.OVER_MEMORY
     assert b"memory" in outcome.body
     assert ask(pool)
 

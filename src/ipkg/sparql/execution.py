@@ -182,7 +182,7 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
             f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
         )
     except MemoryError:
-        return QueryOutcome.error(ErrorKind.UNAVAILABLE, "query ran out of its memory allowance")
+        return QueryOutcome.error(ErrorKind.OVER_MEMORY, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
         # of a variable the query does not project) must not end the worker.

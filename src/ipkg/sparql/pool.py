@@ -72,7 +72,7 @@ def _worker_loop(
             outcome = execute(store, request)
         except MemoryError:
             outcome = QueryOutcome.error(
-                ErrorKind.UNAVAILABLE, "query ran out of its memory allowance"
+                ErrorKind.OVER_MEMORY, "query ran out of its memory allowance"
             )
         conn.send_bytes(pickle.dumps(outcome))
 
@@ -278,7 +278,7 @@ class WorkerPool:
             self._count("crashed")
             self._replace(worker)
             return QueryOutcome.error(
-                ErrorKind.UNAVAILABLE,
+                ErrorKind.OVER_MEMORY,
                 "query stopped: it exceeded its memory allowance or its worker ended",
             )
         self._count("completed")

@@ -4,6 +4,7 @@ query with a deadline, report graph sizes, and replace graphs atomically for wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -22,11 +23,27 @@ class StoreError(IpkgError, RuntimeError):
     kind = ErrorKind.UPSTREAM
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a store can do, declared by the store so that no caller sniffs its type."""
+
+    # Queries (and updates on a scratch copy) run in this host's isolated worker pool, which
+    # can be healed; without it an update runs where the store says (see ``apply_update``).
+    local_workers: bool
+    # Only this service changes the data, so an answer may be kept until its next write.
+    cacheable: bool
+
+
+LOCAL = Capabilities(local_workers=True, cacheable=True)
+REMOTE = Capabilities(local_workers=False, cacheable=False)
+
+
 class PooledStore:
     """What the local stores (memory, disk) share: their queries run in a pool of forked
     workers, each holding the data ``worker_source`` gives it."""
 
     pool: WorkerPool | None = None
+    capabilities = LOCAL
 
     def worker_source(self) -> StoreSource:
         raise NotImplementedError
@@ -60,6 +77,10 @@ class QueryRunner(Protocol):
         self, request: QueryRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome: ...
 
+    def heal(self) -> bool:
+        """True when the runner can run queries (restarting what died first, if anything)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -67,6 +88,7 @@ class Store(Protocol):
     """A dataset the service reads and, with updates enabled, writes."""
 
     kind: StoreKind
+    capabilities: Capabilities
 
     def start(self, workers: int, memory_mb: int, *, network_namespace: bool = True) -> QueryRunner:
         """Starts the query runner (call while the process is single-threaded: it may fork)."""

@@ -40,7 +40,7 @@ from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
 from ipkg.sparql.pool import PoolStats
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
-from ipkg.stores.base import DEFAULT_GRAPH, StoreError
+from ipkg.stores.base import DEFAULT_GRAPH, REMOTE, StoreError
 
 SCHEME = "sparql+"
 BATCH_TRIPLES = 50_000  # per Graph Store request: Virtuoso loads 100k triples in 1-2 s
@@ -204,6 +204,10 @@ class RemoteRunner:
         self.apart_graphs: tuple[str, ...] = ()  # named graphs only, never in the default graph
         self.stats = PoolStats()
 
+    def heal(self) -> bool:
+        """Nothing runs locally, so nothing to restart: the remote store answers or not."""
+        return True
+
     def run(
         self, request: QueryRequest, timeout: float, started: float | None = None
     ) -> QueryOutcome:
@@ -319,6 +323,7 @@ class RemoteStore:
     """A dataset held by a remote SPARQL 1.1 store, in the named graphs ``graphs``."""
 
     kind = StoreKind.REMOTE
+    capabilities = REMOTE  # a remote store can change behind our back: never cached
 
     def __init__(self, endpoint: Endpoint, graphs: Sequence[str], timeout: float = 60) -> None:
         self.endpoint = endpoint

@@ -16,9 +16,11 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from ipkg.errors import IpkgError
+from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
-from ipkg.web.protocol import PATH, ProtocolError, answer_key, read_operation
+from ipkg.web.protocol import PATH, answer_key, read_operation
 from ipkg.web.state import ServiceState
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -46,11 +48,14 @@ class CachedAnswers:
         if sent is None:
             return self.app(environ, self._remembering(start_response, key, version))
         outcome, (status, headers) = sent
+        status, headers, with_body = http_caching.replayed(
+            service.settings, environ, status, headers
+        )
         start_response(status, headers)
         elapsed = time.perf_counter() - started
-        status = status_of(outcome.failure)
-        record(service.metrics, (method, PATH, PATH), status, elapsed, text, outcome.rows)
-        return [outcome.body]
+        code = status_of(outcome.failure) if with_body else 304
+        record(service.metrics, (method, PATH, PATH), code, elapsed, text, outcome.rows)
+        return [outcome.body] if with_body else []
 
     def _key(self, environ: dict) -> tuple[tuple, str] | None:
         """The cache key and query text of a query operation; None for anything else."""
@@ -66,7 +71,7 @@ class CachedAnswers:
             environ["wsgi.input"] = io.BytesIO(body)
         try:
             operation = read_operation(Request(environ))
-        except (ProtocolError, ValueError):
+        except (IpkgError, ValueError):
             operation = None
         finally:
             if body is not None:  # the app reads the body again

@@ -1,16 +1,14 @@
 """The saved-query API: ``GET /api/queries`` lists the saved queries and
 ``GET /api/queries/<name>[.ext]`` runs one with typed, bound parameters, in the format the
-extension or ``Accept`` asks for, a page at a time, answered from an in-memory cache (with
-``ETag`` and ``304``) that belongs to the store and so is emptied by a reload."""
+extension or ``Accept`` asks for, a page at a time, answered from an in-memory cache that
+belongs to the store and so is emptied by a reload (``ETag`` and ``304``: ``http_caching``)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +18,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import prefixes
 from ipkg.linkeddata.labels import local_name
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.queries.binding import BindingError, substitutions
+from ipkg.queries.binding import substitutions
 from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
@@ -31,9 +30,9 @@ from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
-from ipkg.web.errors import negotiate_or_406, status_of, text_error
-from ipkg.web.fairness import run_fairly
-from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, pool_select
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, page_select
+from ipkg.web.query_service import answer_for_request
 from ipkg.web.state import ServiceState, state
 
 blueprint = Blueprint("api", __name__)
@@ -51,14 +50,6 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = tuple[Term | None, ...]
 
 
-class ApiError(Exception):
-    """A request the API refuses; ``status`` is the 4xx to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 @dataclass(frozen=True)
 class Solutions:
     """The whole result of a SELECT: its variables and rows, in order."""
@@ -73,7 +64,6 @@ class Answer:
 
     body: bytes
     content_type: str
-    etag: str
     headers: tuple[tuple[str, str], ...] = ()
 
 
@@ -146,7 +136,9 @@ def _split_name(name: str, catalogue: Catalogue) -> tuple[SavedQuery, str | None
         query = catalogue.get(stem)
     if query is None:
         known = ", ".join(catalogue.names) or "none"
-        raise ApiError(404, f"no saved query named '{name}' (saved queries: {known})")
+        raise IpkgError(
+            f"no saved query named '{name}' (saved queries: {known})", ErrorKind.NOT_FOUND
+        )
     return query, extension
 
 
@@ -157,7 +149,9 @@ def _format(query: SavedQuery, extension: str | None) -> ResultFormat:
             if candidate.extension == extension.lower():
                 return candidate
         offered = ", ".join("." + c.extension for c in candidates)
-        raise ApiError(404, f"'{query.name}' has no .{extension} form (available: {offered})")
+        raise IpkgError(
+            f"'{query.name}' has no .{extension} form (available: {offered})", ErrorKind.NOT_FOUND
+        )
     return negotiate_or_406(candidates, "the Accept header allows none of: {offered}")
 
 
@@ -166,9 +160,11 @@ def _page(query: SavedQuery, given: dict[str, list[str]]) -> int:
     if not values:
         return 1
     if query.pagination is None:
-        raise ApiError(400, f"parameter 'page': '{query.name}' is not paginated")
+        raise IpkgError(f"parameter 'page': '{query.name}' is not paginated", ErrorKind.BAD_REQUEST)
     if len(values) > 1 or not re.fullmatch(r"[0-9]{1,9}", values[0]) or int(values[0]) < 1:
-        raise ApiError(400, "parameter 'page': expected one page number: 1, 2, 3, ...")
+        raise IpkgError(
+            "parameter 'page': expected one page number: 1, 2, 3, ...", ErrorKind.BAD_REQUEST
+        )
     return int(values[0])
 
 
@@ -188,12 +184,7 @@ def _job(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryR
 
 
 def _run(query: SavedQuery, format_key: str, bindings: dict[str, str]) -> QueryOutcome:
-    service = state()
-    job = _job(query, format_key, bindings)
-    outcome = run_fairly(service, request, job, time.monotonic())
-    if not outcome.ok:
-        raise ApiError(status_of(outcome.failure), outcome.body.decode("utf-8", "replace"))
-    return outcome
+    return answer_for_request(_job(query, format_key, bindings))
 
 
 def solutions_of(body: bytes) -> Solutions:
@@ -268,10 +259,6 @@ def cell(term: Term | None, base: str, root: str = "/") -> dict[str, str | None]
     return {"kind": "literal", "text": str(term)}
 
 
-def _etag(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:32]
-
-
 def _page_query(number: int) -> str:
     """The request's query string with ``page`` set to ``number``."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
@@ -303,7 +290,7 @@ def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
 def _labelled(rows: list[list[dict]]) -> list[list[dict]]:
     """The table's IRI cells with the label, in the reader's language, of those that have one."""
     iris = [c["text"] for row in rows for c in row if c["kind"] == "iri"]
-    found = labels_of(pool_select(), iris, languages())
+    found = labels_of(page_select(), iris, languages())
     for row in rows:
         for c in row:
             if c["kind"] == "iri" and c["text"] in found:
@@ -323,7 +310,7 @@ def _units(rows: Sequence[Row]) -> list[str]:
     keys = {k for k in keys if "\n" not in k and len(k) < 1000}
     if not keys:
         return [""] * len(rows)
-    run = pool_select()
+    run = page_select()
     head = prefixes(state().namespaces)
     found = {str(r["key"]): r["unit"].value for r in run(head + UNITS % " ".join(keys), {})}
     named = labels_of(run, set(found.values()), languages())
@@ -338,7 +325,7 @@ def _units(rows: Sequence[Row]) -> list[str]:
 def _parameter_widgets(query: SavedQuery) -> dict[str, list[tuple[str, str]]]:
     """For each IRI parameter, its (value, label) choices: the allowed values, or else the
     resources of its default value's class."""
-    run, wanted = pool_select(), languages()
+    run, wanted = page_select(), languages()
     widgets: dict[str, list[tuple[str, str]]] = {}
     for p in query.params:
         if p.allowed:
@@ -374,7 +361,7 @@ def _select_answer(
     if query.pagination:
         last = max(1, math.ceil(total / query.pagination))
         if page > last:
-            raise ApiError(404, f"page {page} is past the last page ({last})")
+            raise IpkgError(f"page {page} is past the last page ({last})", ErrorKind.NOT_FOUND)
         start = (page - 1) * query.pagination
         rows = rows[start : start + query.pagination]
         headers.append(("Link", _link_header(page, last)))
@@ -400,8 +387,8 @@ def _select_answer(
                 fmt, solutions.variables, rows, settings.max_rows, settings.max_result_bytes
             )
         except ResultTooLarge as exc:
-            raise ApiError(400, str(exc)) from None
-    return Answer(body, fmt.content_type, _etag(body), tuple(headers))
+            raise IpkgError(str(exc), ErrorKind.BAD_REQUEST) from None
+    return Answer(body, fmt.content_type, tuple(headers))
 
 
 def _ask_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
@@ -410,7 +397,7 @@ def _ask_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) 
         body = _html(query, boolean=value)
     else:
         body = _run(query, fmt.key, bindings).body
-    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", "1"),))
+    return Answer(body, fmt.content_type, (("X-Result-Count", "1"),))
 
 
 def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]) -> Answer:
@@ -428,7 +415,7 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
     else:
         outcome = _run(query, fmt.key, bindings)
         body, count = outcome.body, outcome.rows
-    return Answer(body, fmt.content_type, _etag(body), (("X-Result-Count", str(count)),))
+    return Answer(body, fmt.content_type, (("X-Result-Count", str(count)),))
 
 
 def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int) -> Answer:
@@ -456,9 +443,7 @@ def _response(found: Answer) -> Response:
     response = Response(found.body, content_type=found.content_type)
     for name, value in found.headers:
         response.headers[name] = value
-    response.set_etag(found.etag)
-    response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return response
 
 
 # Routes --------------------------------------------------------------------------------------
@@ -494,7 +479,10 @@ def entry(query: SavedQuery) -> dict:
 def catalogue(extension: str | None = None) -> Response:
     """Every saved query, as JSON or as an HTML page."""
     if extension not in (None, "json", "html"):
-        return text_error(404, f"the catalogue has no .{extension} form (available: .json, .html)")
+        raise IpkgError(
+            f"the catalogue has no .{extension} form (available: .json, .html)",
+            ErrorKind.NOT_FOUND,
+        )
     if extension is None:
         chosen = negotiate_or_406(
             [CATALOGUE_JSON, HTML], "the catalogue is available as application/json or text/html"
@@ -517,18 +505,13 @@ def catalogue(extension: str | None = None) -> Response:
 @blueprint.get("/api/queries/<name>")
 def saved_query(name: str) -> Response:
     """Runs a saved query with the parameters of the URL."""
-    try:
-        query, extension = _split_name(name, api_state().catalogue)
-        fmt = _format(query, extension)
-        given = request.args.to_dict(flat=False)
-        page = _page(query, given)
-        reserved = ("page",) if query.pagination else ()
-        bindings = substitutions(query, given, reserved)
-        return _response(answer(query, fmt, bindings, page))
-    except BindingError as exc:
-        return text_error(400, str(exc))
-    except ApiError as exc:
-        return text_error(exc.status, str(exc))
+    query, extension = _split_name(name, api_state().catalogue)
+    fmt = _format(query, extension)
+    given = request.args.to_dict(flat=False)
+    page = _page(query, given)
+    reserved = ("page",) if query.pagination else ()
+    bindings = substitutions(query, given, reserved)  # BindingError: 400
+    return _response(answer(query, fmt, bindings, page))
 
 
 @blueprint.after_request
@@ -543,6 +526,8 @@ def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
     catalogue = read_catalogue(service.settings.queries, rebase=service.namespaces.rebase_text)
     api = ApiState(catalogue, service.data_version)
+    if not service.queries.capabilities.cacheable:  # as /sparql: no answer of it is kept
+        api.answers, api.results = LruCache(0), LruCache(0)
     app.extensions[API_EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",

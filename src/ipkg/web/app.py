@@ -19,10 +19,10 @@ from ipkg.web import (
     api,
     article,
     export,
-    fairness,
     graph_store,
     health,
     home,
+    http_caching,
     labelling,
     limits,
     observability,
@@ -34,6 +34,7 @@ from ipkg.web import (
     void,
 )
 from ipkg.web.errors import register_error_handlers
+from ipkg.web.query_service import QueryService, stamp_arrival
 from ipkg.web.state import EXTENSION_KEY, ServiceState
 
 log = logging.getLogger(__name__)
@@ -83,20 +84,17 @@ def create_app(
     service = ServiceState(
         settings=settings,
         namespaces=namespaces,
-        pool=pool,
+        queries=QueryService(settings, backend, pool),
         graph_sizes=sizes,
         title=title,
         union_size=backend.union_size(),
         backend=backend,
-        # A remote store can change behind our back, so its answers are never kept.
-        results=ResultCache(
-            0 if settings.store.startswith("sparql+") else settings.result_cache_bytes
-        ),
+        # A store that can change behind our back (remote) declares its answers uncacheable.
+        results=ResultCache(settings.result_cache_bytes if backend.capabilities.cacheable else 0),
     )
-    service.fair_share = fairness.FairShare(settings.client_queries)
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)
-    limits.install(app, settings.rate_limit, settings.rate_burst)
+    limits.install(app, settings.rate_limit, settings.rate_burst, settings.trusted_proxy)
     app.wsgi_app = limits.capped_bodies(app.wsgi_app, settings.max_body)  # type: ignore[method-assign]
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(health.blueprint)
@@ -109,7 +107,9 @@ def create_app(
     app.register_blueprint(labelling.blueprint)  # /labels for the query page
     search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    http_caching.install(app, service)  # ETag, Cache-Control, 304 and Vary on every answer
     answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
+    app.wsgi_app = stamp_arrival(app.wsgi_app)  # type: ignore[method-assign]  # outermost
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

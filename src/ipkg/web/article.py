@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template
 
 from ipkg.build.sources import ArticleSources
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import Select, Sentence, prefixes, sentence_of, sentence_order
 from ipkg.linkeddata.labels import local_name, pick
-from ipkg.web.pages import languages, pool_select
+from ipkg.web.pages import languages, page_select
 from ipkg.web.state import state
 
 blueprint = Blueprint("article", __name__)
@@ -129,7 +130,7 @@ def article_page(run: Select) -> str:
 @blueprint.get("/article")
 def article() -> Response:
     """The article, sentences that support facts highlighted and linked."""
-    response = Response(article_page(pool_select()), content_type="text/html; charset=utf-8")
+    response = Response(article_page(page_select()), content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response
 
@@ -139,5 +140,5 @@ def article_source() -> Response:
     """The article's plain text, as the sentence offsets count it."""
     text = article_text()
     if text is None:
-        return Response("The article's text is not installed.\n", 404, mimetype="text/plain")
+        raise IpkgError("The article's text is not installed.", ErrorKind.NOT_FOUND)
     return Response(text, content_type="text/plain; charset=utf-8")

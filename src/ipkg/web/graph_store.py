@@ -12,10 +12,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Request, Response, request
 
 from ipkg.build.loading import RdfInputError, parse_bytes
-from ipkg.errors import ErrorKind
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryRequest, UpdateRequest
 from ipkg.sparql.formats import GRAPH, formats_for
-from ipkg.sparql.pool import WorkerPool
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
@@ -26,7 +25,8 @@ from ipkg.stores.updates import (
     graph_put,
     with_using,
 )
-from ipkg.web.errors import negotiate_or_406, status_of, text_error
+from ipkg.web.errors import negotiate_or_406
+from ipkg.web.query_service import answer_for_request, run_for_request
 from ipkg.web.state import ServiceState, state
 
 log = logging.getLogger(__name__)
@@ -46,23 +46,20 @@ BODY_FORMATS = {
 }
 
 
-def refusal(req: Request, token: str) -> Response | None:
-    """The 401/403 answer for a write that is not allowed, or None when it is."""
+def refuse_unauthorised(req: Request, token: str) -> None:
+    """Raises the 401/403 refusal of a write that is not allowed."""
     if not token:
-        return text_error(403, READ_ONLY)
+        raise IpkgError(READ_ONLY, ErrorKind.FORBIDDEN)
     header = req.headers.get("Authorization", "")
     if not header:
-        return text_error(
-            401,
-            "writes need an 'Authorization: Bearer <token>' header",
-            {"WWW-Authenticate": 'Bearer realm="ipkg"'},
+        raise IpkgError(
+            "writes need an 'Authorization: Bearer <token>' header", ErrorKind.UNAUTHORIZED
         )
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode(), token.encode()
     ):
-        return text_error(403, "the bearer token is not valid for writes")
-    return None
+        raise IpkgError("the bearer token is not valid for writes", ErrorKind.FORBIDDEN)
 
 
 def _refreshed(service: ServiceState) -> None:
@@ -81,29 +78,29 @@ def write(change: Change) -> Response:
         with service.write_lock:
             committed(service.backend, dataset, change)
             _refreshed(service)
-    except WriteRefused as exc:
-        return text_error(status_of(exc.kind), str(exc))
     except SyntaxError as exc:
-        return text_error(400, f"SPARQL Update syntax error: {exc}")
+        raise IpkgError(f"SPARQL Update syntax error: {exc}", ErrorKind.BAD_REQUEST) from None
     except StoreError as exc:
         log.error("write failed in the store: %s", exc)
-        return text_error(502, f"the store refused the write: {exc}")
+        raise IpkgError(f"the store refused the write: {exc}", ErrorKind.UPSTREAM) from None
+    except IpkgError:
+        raise
     except (OSError, ValueError) as exc:
-        return text_error(400, f"the update failed: {exc}")
+        raise IpkgError(f"the update failed: {exc}", ErrorKind.BAD_REQUEST) from None
     return Response(status=204)
 
 
 def isolated_update(text: str, base_iri: str) -> Change:
     """A change that runs a SPARQL Update in a query worker (no network, deadline, memory
     cap) on a copy of the data, and takes the changed copy it answers."""
-    service = state()
+    queries = state().queries
 
     def change(scratch: ox.Store) -> None:
-        if not isinstance(service.pool, WorkerPool):  # a remote store: no local workers
+        if not queries.capabilities.local_workers:  # declared by the store: none to run it in
             scratch.update(text, base_iri=base_iri)  # SERVICE/LOAD already refused by parse
             return
         job = UpdateRequest(text, scratch.dump(format=ox.RdfFormat.N_QUADS), base_iri)
-        outcome = service.pool.run(job, service.settings.query_timeout)
+        outcome = run_for_request(job)
         if not outcome.ok:
             raise WriteRefused(outcome.failure, outcome.body.decode("utf-8", "replace"))
         scratch.clear()
@@ -121,17 +118,12 @@ def _dataset_parameters(req: Request, name: str) -> list[str]:
 
 def answer_update(text: str, req: Request) -> Response:
     """Runs a SPARQL Update sent to ``/sparql`` (the protocol checks are already done)."""
-    denied = refusal(req, state().settings.update_token)
-    if denied is not None:
-        return denied
-    try:
-        update = with_using(
-            text,
-            _dataset_parameters(req, "using-graph-uri"),
-            _dataset_parameters(req, "using-named-graph-uri"),
-        )
-    except WriteRefused as exc:
-        return text_error(status_of(exc.kind), str(exc))
+    refuse_unauthorised(req, state().settings.update_token)
+    update = with_using(
+        text,
+        _dataset_parameters(req, "using-graph-uri"),
+        _dataset_parameters(req, "using-named-graph-uri"),
+    )
     return write(isolated_update(update, req.base_url))
 
 
@@ -157,7 +149,7 @@ def _read_graph(service: ServiceState, target: str) -> Response:
     if dataset.is_article and target == DEFAULT_GRAPH:
         target = service.namespaces.graph("asserted")
     if target != DEFAULT_GRAPH and target not in service.graph_sizes:
-        return text_error(404, f"no graph <{target}> in this dataset")
+        raise IpkgError(f"no graph <{target}> in this dataset", ErrorKind.NOT_FOUND)
     fmt = negotiate_or_406(formats_for(GRAPH), "a graph can be sent as: {offered}")
     pattern = "?s ?p ?o" if target == DEFAULT_GRAPH else f"GRAPH <{target}> {{ ?s ?p ?o }}"
     job = QueryRequest(
@@ -167,10 +159,8 @@ def _read_graph(service: ServiceState, target: str) -> Response:
         max_rows=service.settings.max_rows,
         max_bytes=service.settings.max_result_bytes,
     )
-    outcome = service.pool.run(job, service.settings.query_timeout)
-    return Response(
-        outcome.body, status=status_of(outcome.failure), content_type=outcome.content_type
-    )
+    outcome = answer_for_request(job)
+    return Response(outcome.body, content_type=outcome.content_type)
 
 
 def _body_triples(req: Request) -> list[ox.Triple]:
@@ -189,24 +179,19 @@ def _body_triples(req: Request) -> list[ox.Triple]:
 def graph_store() -> Response:
     """The Graph Store HTTP Protocol (indirect identification: ``?graph=IRI`` or ``?default``)."""
     service = state()
-    try:
-        target = _target(request)
-        if request.method == "GET":
-            return _read_graph(service, target)
-        denied = refusal(request, service.settings.update_token)
-        if denied is not None:
-            return denied
-        dataset = WritePolicy(service.settings, service.namespaces)
-        existed = target == DEFAULT_GRAPH or target in service.graph_sizes
-        writable = dataset.writable_graph(target)
-        if request.method == "DELETE":
-            if not existed:
-                return text_error(404, f"no graph <{target}> in this dataset")
-            return write(graph_delete(writable))
-        triples = _body_triples(request)
-        response = write(graph_put(writable, triples, replace=request.method == "PUT"))
-        if response.status_code == 204 and not existed:
-            response.status_code = 201
-        return response
-    except WriteRefused as exc:
-        return text_error(status_of(exc.kind), str(exc))
+    target = _target(request)
+    if request.method == "GET":
+        return _read_graph(service, target)
+    refuse_unauthorised(request, service.settings.update_token)
+    dataset = WritePolicy(service.settings, service.namespaces)
+    existed = target == DEFAULT_GRAPH or target in service.graph_sizes
+    writable = dataset.writable_graph(target)
+    if request.method == "DELETE":
+        if not existed:
+            raise IpkgError(f"no graph <{target}> in this dataset", ErrorKind.NOT_FOUND)
+        return write(graph_delete(writable))
+    triples = _body_triples(request)
+    response = write(graph_put(writable, triples, replace=request.method == "PUT"))
+    if response.status_code == 204 and not existed:
+        response.status_code = 201
+    return response

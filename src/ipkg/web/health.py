@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from ipkg.sparql.execution import QueryRequest
+from ipkg.errors import ErrorKind
+from ipkg.web.errors import retry_after
 from ipkg.web.state import state
 
 blueprint = Blueprint("health", __name__)
@@ -15,10 +16,10 @@ blueprint = Blueprint("health", __name__)
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
-    heal = getattr(state().pool, "heal", None)  # a remote store has no local workers
-    if heal is not None and not heal():
+    if not state().queries.heal():
         response = jsonify(status="query workers cannot be started")
         response.status_code = 503
+        response.headers["Retry-After"] = retry_after(ErrorKind.UNAVAILABLE) or "1"
         return response
     return jsonify(status="alive")
 
@@ -26,12 +27,13 @@ def healthz() -> Response:
 @blueprint.get("/readyz")
 def readyz() -> Response:
     service = state()
-    outcome = service.pool.run(QueryRequest("ASK {}", "json"), timeout=2.0)
-    ready = outcome.ok
+    ready = service.queries.ready()
     response = jsonify(
         status="ready" if ready else "not ready",
         triples=service.triple_count,
         graphs=len([g for g in service.graph_sizes if g]),
     )
-    response.status_code = 200 if ready else 503
+    if not ready:
+        response.status_code = 503
+        response.headers["Retry-After"] = retry_after(ErrorKind.UNAVAILABLE) or "1"
     return response

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ipkg.linkeddata.describe import prefixes
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.web.pages import catalogue, pool_select, site
+from ipkg.web.pages import catalogue, page_select, site
 from ipkg.web.state import state
 
 blueprint = Blueprint("home", __name__)
@@ -49,7 +49,7 @@ def editor_terms() -> Response:
     cached = current_app.extensions.get(TERMS_KEY)
     if cached is None or cached[0] != service.data_version:
         head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
-        terms = sorted({row["t"].value for row in pool_select()(head + TERMS, {})})
+        terms = sorted({row["t"].value for row in page_select()(head + TERMS, {})})
         cached = (service.data_version, terms)
         current_app.extensions[TERMS_KEY] = cached
     return jsonify(cached[1])

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from ipkg.web.errors import text_error
-from ipkg.web.pages import MAX_IRIS, labels_of, languages, pool_select
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.web.pages import MAX_IRIS, labels_of, languages, page_select
 
 blueprint = Blueprint("labelling", __name__)
 
@@ -17,8 +17,10 @@ def labels() -> Response:
     """``GET /labels?iri=…&iri=…``: {iri: {label, lang}} in the reader's language, as JSON."""
     iris = request.args.getlist("iri")
     if len(iris) > MAX_IRIS:
-        return text_error(400, f"{len(iris)} 'iri' parameters; at most {MAX_IRIS} per request")
-    found = labels_of(pool_select(), iris, languages())
+        raise IpkgError(
+            f"{len(iris)} 'iri' parameters; at most {MAX_IRIS} per request", ErrorKind.BAD_REQUEST
+        )
+    found = labels_of(page_select(), iris, languages())
     response = jsonify({iri: {"label": text, "lang": lang} for iri, (text, lang) in found.items()})
     response.vary.add("Accept-Language")
     return response

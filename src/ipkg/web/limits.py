@@ -6,36 +6,36 @@ it."""
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 
-from ipkg.web.errors import text_error
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.web.clients import client_of_environ
 from ipkg.web.ratelimit import RateLimiter
 
 EXEMPT = ("/healthz", "/readyz", "/metrics")
 
 
-def install(app: Flask, rate: float, burst: float) -> None:
-    """Adds the limit to ``app`` when ``rate`` is positive."""
+def install(app: Flask, rate: float, burst: float, trusted_proxy: str = "") -> None:
+    """Adds the limit to ``app`` when ``rate`` is positive; clients are told apart as the
+    fair share tells them (``clients.py``, honouring ``--trusted-proxy``)."""
     if rate <= 0:
         return
     limiter = RateLimiter(rate, burst)
 
-    def _check() -> Response | None:
+    def _check() -> None:
         if request.path in EXEMPT:
-            return None
-        wait = limiter.allow(request.remote_addr or "unknown")
-        if wait <= 0:
-            return None
-        return text_error(
-            429,
-            f"Too many requests: the limit is {rate:g} per second per client; "
-            f"retry in {wait:.1f} s",
-            {"Retry-After": str(math.ceil(wait))},
-        )
+            return
+        wait = limiter.allow(client_of_environ(request.environ, trusted_proxy))
+        if wait > 0:
+            raise IpkgError(
+                f"Too many requests: the limit is {rate:g} per second per client; "
+                f"retry in {wait:.1f} s",
+                ErrorKind.TOO_MANY,
+                retry_after=wait,
+            )
 
     app.before_request(_check)
 

@@ -82,7 +82,7 @@ def metrics() -> Response:
 def install(app: Flask, service: ServiceState) -> Metrics:
     """Wires the timer, the access log and the gauges into the app."""
     metrics = Metrics()
-    stats = service.pool.stats
+    stats = service.queries.stats
     metrics.gauge(
         "ipkg_queries_completed_total", "Queries answered by a worker.", lambda: stats.completed
     )

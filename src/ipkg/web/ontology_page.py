@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, send_file
 
 from ipkg.config import project_root
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import Select, Term
 from ipkg.linkeddata.dumps import BY_KEY, dump
 from ipkg.linkeddata.labels import local_name, pick
@@ -24,7 +25,7 @@ from ipkg.web.pages import (
     RESOURCE_406,
     languages,
     link_header,
-    pool_select,
+    page_select,
     site,
 )
 from ipkg.web.state import state
@@ -211,7 +212,7 @@ def ontology_alternates() -> list[tuple[str, str]]:
 
 
 def ontology_response(key: str | None, *, negotiated: bool) -> Response:
-    run = pool_select()
+    run = page_select()
     triples = ontology_triples(run)
     if key is None:
         graph = _Graph(triples, languages())
@@ -286,7 +287,7 @@ def diagram() -> Response:
     """The ontology diagram drawn by ``docs/`` (an SVG file, served as it is)."""
     path = diagram_path()
     if path is None:
-        return Response("The ontology diagram is not installed.\n", 404, mimetype="text/plain")
+        raise IpkgError("The ontology diagram is not installed.", ErrorKind.NOT_FOUND)
     response = send_file(path, mimetype="image/svg+xml", max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response

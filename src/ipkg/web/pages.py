@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
+import pyoxigraph as ox
 from flask import current_app, request
 
-from ipkg.linkeddata.describe import OxTerm, Row, Select, prefixes, rows_from_json
+from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY
 from ipkg.linkeddata.labels import pick, preferred_languages
 from ipkg.queries.saved import Catalogue
-from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
-from ipkg.web.errors import status_of
+from ipkg.web.query_service import request_select
 from ipkg.web.state import state
 
 API_EXTENSION_KEY = "ipkg.api"  # where the saved-query API keeps its state on the app
@@ -29,34 +29,10 @@ PAGE_CHOICES = [HTML, *RDF_CHOICES]
 RESOURCE_406 = "Not Acceptable: this resource is available as {offered}"
 
 
-class LookupFailed(Exception):
-    """A query behind a page did not complete (deadline, busy workers)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def pool_select(max_rows: int | None = None) -> Select:
-    """A runner that sends each query to the query workers, with the service's deadline (and
-    its row cap unless ``max_rows`` is given)."""
-    service = state()
-
-    def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
-        job = QueryRequest(
-            query=query,
-            format_key="json",
-            substitutions={name: str(term) for name, term in bindings.items()},
-            max_rows=max_rows or service.settings.max_rows,
-            max_bytes=service.settings.max_result_bytes,
-        )
-        outcome = service.pool.run(job, service.settings.query_timeout)
-        if not outcome.ok:
-            failed_here = status_of(outcome.failure) >= 500
-            raise LookupFailed(503 if failed_here else 500, outcome.body.decode())
-        return rows_from_json(outcome.body)
-
-    return run
+def page_select(max_rows: int | None = None) -> Select:
+    """The runner a page reads the store with: each query through the query service, counted
+    against the reader's share and deadline (and the row cap unless ``max_rows`` is given)."""
+    return request_select(max_rows)
 
 
 def languages() -> tuple[str, ...]:
@@ -107,7 +83,7 @@ def graph_names() -> list[str]:
 MAX_IRIS = 200  # per request of /labels and per table
 MAX_CHOICES = 500
 # IRIs that can be written between <> in a query as they are (RFC 3987 minus what SPARQL bans).
-WRITABLE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
+WRITABLE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20\x7f<>\"{}|^`\\]*$")
 LABELS = "SELECT ?x ?l WHERE { VALUES ?x { %s } ?x rdfs:label|skos:prefLabel ?l }"
 # The smallest class the example value belongs to: its most specific one.
 CLASS_OF = """SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { %s a ?c . ?x a ?c . FILTER(isIRI(?c)) }
@@ -116,9 +92,18 @@ MEMBERS = """SELECT ?x ?l WHERE { ?x a %s . FILTER(isIRI(?x)) OPTIONAL { ?x rdfs
 LIMIT %d"""
 
 
+def _is_iri(text: str) -> bool:
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def writable(iris: Iterable[str]) -> list[str]:
-    """The distinct IRIs that are safe to write into a query, in order."""
-    return list(dict.fromkeys(i for i in iris if WRITABLE_IRI.match(i)))
+    """The distinct IRIs that are safe to write into a query, in order (the others are left
+    out one by one: they get no label, the rest of the batch does)."""
+    return list(dict.fromkeys(i for i in iris if WRITABLE_IRI.match(i) and _is_iri(i)))
 
 
 def labels_of(

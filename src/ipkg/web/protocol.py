@@ -4,7 +4,6 @@ running it in a query worker."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qs
@@ -12,15 +11,14 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
 
-from ipkg.errors import ErrorKind
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import ResultFormat, by_name, formats_for, kind_of_form
-from ipkg.sparql.inspection import RefusedQuery, inspect_request
+from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.negotiation import choose
 from ipkg.sparql.outbound import refuse_outbound
-from ipkg.web.errors import status_of, text_error
-from ipkg.web.fairness import run_fairly
 from ipkg.web.graph_store import answer_update
+from ipkg.web.query_service import error_of, run_for_request
 from ipkg.web.service_description import service_description
 from ipkg.web.state import state
 
@@ -51,20 +49,13 @@ class Operation:
     format: str | None = None  # the URL's format= (or output=) override of the Accept header
 
 
-class ProtocolError(Exception):
-    """A malformed protocol request; ``status`` is the 4xx to answer with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _decode(body: bytes, what: str) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(
-            400, f"{what} is not valid UTF-8 (byte {exc.start}); the protocol requires UTF-8"
+        raise IpkgError(
+            f"{what} is not valid UTF-8 (byte {exc.start}); the protocol requires UTF-8",
+            kind=ErrorKind.BAD_REQUEST,
         ) from None
 
 
@@ -73,8 +64,9 @@ def _form_fields(body: bytes) -> dict[str, list[str]]:
     try:
         return parse_qs(text, keep_blank_values=True, strict_parsing=False, errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(
-            400, "the form body has a percent-encoded value that is not UTF-8"
+        raise IpkgError(
+            "the form body has a percent-encoded value that is not UTF-8",
+            kind=ErrorKind.BAD_REQUEST,
         ) from None
 
 
@@ -83,22 +75,27 @@ def _url_fields(req: Request) -> dict[str, list[str]]:
     try:
         return parse_qs(raw.decode("ascii", "strict"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(
-            400, "the URL query string is not valid percent-encoded UTF-8"
+        raise IpkgError(
+            "the URL query string is not valid percent-encoded UTF-8",
+            kind=ErrorKind.BAD_REQUEST,
         ) from None
 
 
 def _one(fields: dict[str, list[str]], name: str) -> str | None:
     values = fields.get(name, [])
     if len(values) > 1:
-        raise ProtocolError(400, f"the request has {len(values)} '{name}' parameters; send one")
+        raise IpkgError(
+            f"the request has {len(values)} '{name}' parameters; send one", ErrorKind.BAD_REQUEST
+        )
     return values[0] if values else None
 
 
 def _charset_is_utf8(req: Request) -> None:
     charset = req.mimetype_params.get("charset")
     if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise ProtocolError(415, f"charset {charset} is not supported; send UTF-8")
+        raise IpkgError(
+            f"charset {charset} is not supported; send UTF-8", ErrorKind.UNSUPPORTED_MEDIA_TYPE
+        )
 
 
 def read_operation(req: Request) -> Operation | None:
@@ -108,8 +105,9 @@ def read_operation(req: Request) -> Operation | None:
     if req.method == "POST":
         mimetype = req.mimetype
         if not mimetype:
-            raise ProtocolError(
-                400, f"POST needs a Content-Type: {FORM}, {DIRECT_QUERY} or {DIRECT_UPDATE}"
+            raise IpkgError(
+                f"POST needs a Content-Type: {FORM}, {DIRECT_QUERY} or {DIRECT_UPDATE}",
+                kind=ErrorKind.BAD_REQUEST,
             )
         _charset_is_utf8(req)
         if mimetype == FORM:
@@ -118,24 +116,29 @@ def read_operation(req: Request) -> Operation | None:
         elif mimetype in (DIRECT_QUERY, DIRECT_UPDATE):
             kind = "query" if mimetype == DIRECT_QUERY else "update"
             if kind in url:
-                raise ProtocolError(
-                    400, f"a direct POST carries the {kind} in its body, not also in the URL"
+                raise IpkgError(
+                    f"a direct POST carries the {kind} in its body, not also in the URL",
+                    kind=ErrorKind.BAD_REQUEST,
                 )
             fields[kind] = [_decode(req.get_data(), f"the {kind} body")]
         else:
-            raise ProtocolError(
-                415,
+            raise IpkgError(
                 f"unsupported Content-Type {mimetype}; use {FORM}, "
                 f"{DIRECT_QUERY} or {DIRECT_UPDATE}",
+                kind=ErrorKind.UNSUPPORTED_MEDIA_TYPE,
             )
     query, update = _one(fields, "query"), _one(fields, "update")
     if query is not None and update is not None:
-        raise ProtocolError(400, "the request has both a query and an update; send one")
+        raise IpkgError(
+            "the request has both a query and an update; send one", ErrorKind.BAD_REQUEST
+        )
     if update is not None and req.method == "GET":
-        raise ProtocolError(400, "SPARQL Update must be sent with POST, not GET")
+        raise IpkgError("SPARQL Update must be sent with POST, not GET", ErrorKind.BAD_REQUEST)
     if query is None and update is None:
         if req.method == "POST":
-            raise ProtocolError(400, "the POST request has no 'query' or 'update' parameter")
+            raise IpkgError(
+                "the POST request has no 'query' or 'update' parameter", ErrorKind.BAD_REQUEST
+            )
         return None
     if update is not None:
         return Operation("update", update, (), ())
@@ -177,36 +180,32 @@ def _chosen_format(kind: str, override: str | None, accept: str | None) -> Resul
         chosen = by_name(override, kind)
         if chosen is None:
             names = ", ".join(f.key for f in formats_for(kind))
-            raise ProtocolError(
-                406, f"format={override} cannot carry this {kind} result (available: {names})"
+            raise IpkgError(
+                f"format={override} cannot carry this {kind} result (available: {names})",
+                kind=ErrorKind.NOT_ACCEPTABLE,
             )
         return chosen
     chosen = _negotiated(accept, kind)
     if chosen is None:
         offered = ", ".join(f.media_type for f in formats_for(kind))
-        raise ProtocolError(
-            406,
+        raise IpkgError(
             f"none of the Accept header's media types can carry this "
             f"{kind} result; available: {offered}",
+            kind=ErrorKind.NOT_ACCEPTABLE,
         )
     return chosen
 
 
 def _answer(outcome: QueryOutcome, cache: str) -> Response:
+    if not outcome.ok:
+        raise error_of(outcome)
     # Headers given whole to the constructor: werkzeug's headers.set() scans the list each time.
     headers = [
         *ANSWER_HEADERS,
         ("X-Result-Count", str(outcome.rows)),
         ("X-Result-Cache", cache),
     ]
-    if outcome.failure in (ErrorKind.TOO_MANY, ErrorKind.UNAVAILABLE, ErrorKind.TIMEOUT):
-        headers.append(("Retry-After", "1"))
-    return Response(
-        outcome.body,
-        status=status_of(outcome.failure),
-        headers=headers,
-        content_type=outcome.content_type,
-    )
+    return Response(outcome.body, headers=headers, content_type=outcome.content_type)
 
 
 def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple:
@@ -224,16 +223,16 @@ def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple
     )
 
 
-def answer_query(operation: Operation, started: float) -> Response:
+def answer_query(operation: Operation) -> Response:
     """Runs a query operation (or finds its answer in the result cache) and turns the outcome
     into the HTTP response."""
     service = state()
     settings = service.settings
     if len(operation.text) > settings.max_query_length:
-        raise ProtocolError(
-            414 if request.method == "GET" else 413,
+        raise IpkgError(
             f"the query has {len(operation.text)} characters; "
             f"the limit is {settings.max_query_length}",
+            kind=ErrorKind.URI_TOO_LONG if request.method == "GET" else ErrorKind.TOO_LARGE,
         )
     accept = request.headers.get("Accept")
     key = answer_key(operation, accept, request.environ)
@@ -242,7 +241,9 @@ def answer_query(operation: Operation, started: float) -> Response:
         return _answer(kept, "hit")
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
-        raise ProtocolError(400, "this is a SPARQL Update; send it as 'update', not 'query'")
+        raise IpkgError(
+            "this is a SPARQL Update; send it as 'update', not 'query'", ErrorKind.BAD_REQUEST
+        )
     refuse_outbound(operation.text, update=False)
     fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
     job = query_request(
@@ -252,7 +253,7 @@ def answer_query(operation: Operation, started: float) -> Response:
         has_from=inspection.has_dataset_clause,
         base_iri=request.base_url,
     )
-    outcome = run_fairly(service, request, job, started)
+    outcome = run_for_request(job)
     if cache.enabled:
         cache.put(key, version, outcome)  # only a complete 200 answer is kept
     return _answer(outcome, "miss" if cache.enabled else "off")
@@ -261,28 +262,22 @@ def answer_query(operation: Operation, started: float) -> Response:
 @blueprint.route(PATH, methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
     """The SPARQL 1.1 Protocol endpoint (and its service description on a bare GET)."""
-    started = time.monotonic()
     if request.method == "OPTIONS":
         return Response(status=204)
-    try:
-        operation = read_operation(request)
-        if operation is None:
-            return service_description(request)
-        if len(operation.text) > state().settings.max_query_length:
-            raise ProtocolError(
-                414 if request.method == "GET" else 413,
-                f"the {operation.kind} has {len(operation.text)} characters; "
-                f"the limit is {state().settings.max_query_length}",
-            )
-        if operation.kind == "update":
-            inspect_request(operation.text)
-            refuse_outbound(operation.text, update=True)
-            return answer_update(operation.text, request)  # 403 unless updates are enabled
-        return answer_query(operation, started)
-    except ProtocolError as exc:
-        return text_error(exc.status, str(exc))
-    except RefusedQuery as exc:
-        return text_error(status_of(exc.kind), str(exc))
+    operation = read_operation(request)
+    if operation is None:
+        return service_description(request)
+    if len(operation.text) > state().settings.max_query_length:
+        raise IpkgError(
+            f"the {operation.kind} has {len(operation.text)} characters; "
+            f"the limit is {state().settings.max_query_length}",
+            kind=ErrorKind.URI_TOO_LONG if request.method == "GET" else ErrorKind.TOO_LARGE,
+        )
+    if operation.kind == "update":
+        inspect_request(operation.text)
+        refuse_outbound(operation.text, update=True)
+        return answer_update(operation.text, request)  # 403 unless updates are enabled
+    return answer_query(operation)
 
 
 def _protocol_headers(response: Response) -> Response:

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import OxTerm, Select, describe, prefixes
 from ipkg.linkeddata.dumps import BY_EXTENSION, BY_KEY, DumpFormat, dump
 from ipkg.linkeddata.explanation import RULE_NAMES, explain
@@ -33,11 +34,10 @@ from ipkg.web.pages import (
     PAGE_CHOICES,
     RDF_CHOICES,
     RESOURCE_406,
-    LookupFailed,
     href,
     languages,
     link_header,
-    pool_select,
+    page_select,
     site,
 )
 from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
@@ -61,11 +61,6 @@ def why_url(s: str, p: str, o: str) -> str:
 @blueprint.app_context_processor
 def _helpers() -> dict:
     return {"href": href, "site": site, "why_url": why_url}
-
-
-@blueprint.app_errorhandler(LookupFailed)
-def _lookup_failed(exc: LookupFailed) -> Response:
-    return Response(f"{exc}\n", exc.status, mimetype="text/plain")
 
 
 def iri_of(path: str) -> str:
@@ -94,7 +89,7 @@ def exists(run: Select, iri: str) -> bool:
 
 def not_found(iri: str, run: Select | None = None) -> Response:
     """A helpful 404: what was asked, what is near it, where to browse."""
-    run = run or pool_select()
+    run = run or page_select()
     needle = local_name(iri).lower().replace("-", " ").split(" ")[0][:40]
     found: dict[str, list[tuple[str, str]]] = {}
     if len(needle) >= 3:
@@ -128,7 +123,7 @@ def identifier(path: str) -> Response:
     stem, _, ext = path.rpartition(".")
     if stem and ext in DOCUMENT_EXTENSIONS:
         return document(path)
-    run = pool_select()
+    run = page_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
@@ -185,7 +180,7 @@ def document(path: str) -> Response:
         path, chosen, negotiated = stem, HTML, False
     else:
         chosen, negotiated = None, True
-    run = pool_select()
+    run = page_select()
     iri = iri_of("id/" + path)
     if not exists(run, iri):
         return not_found(iri, run)
@@ -258,12 +253,10 @@ def why() -> Response:
     try:
         s, p, o = (_parse_term(n) for n in ("s", "p", "o"))
     except ValueError as exc:
-        return Response(f"Bad request: {exc}\n", 400, mimetype="text/plain")
+        raise IpkgError(f"Bad request: {exc}", ErrorKind.BAD_REQUEST) from None
     if not isinstance(s, ox.NamedNode | ox.BlankNode) or not isinstance(p, ox.NamedNode):
-        return Response(
-            "Bad request: 's' must be an IRI and 'p' an IRI\n", 400, mimetype="text/plain"
-        )
-    explanation = explain(pool_select(), state().namespaces, (s, p, o), languages())
+        raise IpkgError("Bad request: 's' must be an IRI and 'p' an IRI", ErrorKind.BAD_REQUEST)
+    explanation = explain(page_select(), state().namespaces, (s, p, o), languages())
     html = render_template("why.html", e=explanation, rules=RULE_NAMES)
     status = 200 if explanation.exists else 404
     response = Response(html, status, content_type="text/html; charset=utf-8")
@@ -327,7 +320,7 @@ def index() -> Response:
     """Every resource of the dataset, by class; ``?q=`` is a search (``/search``)."""
     if request.args.get("q"):
         return redirect(site("search") + "?" + urlencode({"q": request.args["q"]}), 303)
-    html = render_template("index.html", groups=browse_index(pool_select()))
+    html = render_template("index.html", groups=browse_index(page_select()))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response

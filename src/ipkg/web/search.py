@@ -7,18 +7,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping
 from dataclasses import asdict
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from markupsafe import Markup, escape
 
-from ipkg.linkeddata.describe import OxTerm, Row, Select, rows_from_json
+from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.search_index import SearchIndex
-from ipkg.sparql.execution import QueryRequest
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
-from ipkg.web.errors import text_error
 from ipkg.web.pages import href, languages
 from ipkg.web.state import ServiceState
 
@@ -31,7 +28,6 @@ CHOICES = [
     ResultFormat("json", "application/json", frozenset(), "json"),
 ]
 MAX_QUERY = 200
-BUILD_TIMEOUT = 600.0  # seconds: reading a million triples' names takes a while
 
 
 class IndexHolder:
@@ -48,28 +44,15 @@ class IndexHolder:
         if self.index.version != version:
             with self.building:
                 if self.index.version != version:
-                    self.index.build(self.runner(), self.service.namespaces, version)
+                    self.index.build(
+                        self.service.queries.index_select(), self.service.namespaces, version
+                    )
                     log.info(
                         "search index: %d entries in %.2f s",
                         self.index.entries,
                         self.index.build_seconds,
                     )
         return self.index
-
-    def runner(self) -> Select:
-        """A runner through the query workers without the per-request row and byte caps."""
-        settings = self.service.settings
-
-        def run(query: str, bindings: Mapping[str, OxTerm]) -> list[Row]:
-            job = QueryRequest(
-                query=query, format_key="json", max_rows=50_000_000, max_bytes=1 << 31
-            )
-            outcome = self.service.pool.run(job, max(settings.query_timeout, BUILD_TIMEOUT))
-            if not outcome.ok:
-                raise RuntimeError(outcome.body.decode(errors="replace"))
-            return rows_from_json(outcome.body)
-
-        return run
 
 
 def marked(text: str, query: str) -> Markup:
@@ -96,17 +79,23 @@ def search() -> Response:
     """Resources matching ``q``, ranked; HTML or JSON by ``Accept`` or ``?format=json``."""
     query = request.args.get("q", "").strip()
     if len(query) > MAX_QUERY:
-        return text_error(400, f"the search text is {len(query)} characters; at most {MAX_QUERY}")
+        raise IpkgError(
+            f"the search text is {len(query)} characters; at most {MAX_QUERY}",
+            ErrorKind.BAD_REQUEST,
+        )
     wanted = request.args.get("format")
     fmt = next((c for c in CHOICES if c.key == wanted), None) or choose(
         request.headers.get("Accept"), CHOICES
     )
     if fmt is None:
-        return text_error(406, "the Accept header allows none of: text/html, application/json")
+        raise IpkgError(
+            "the Accept header allows none of: text/html, application/json",
+            ErrorKind.NOT_ACCEPTABLE,
+        )
     try:
         hits = holder().current().search(query, languages()) if query else []
-    except RuntimeError as exc:
-        return text_error(503, f"the search index could not be built: {exc}")
+    except IpkgError as exc:
+        raise IpkgError(f"the search index could not be built: {exc}", exc.kind) from None
     if fmt.key == "json":
         response = jsonify(
             query=query,

@@ -58,10 +58,12 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     if apart:
         note = rdflib.Literal(default_graph_note(apart), lang="en")
         graph.add((default, DCTERMS.description, note))
-    for name, size in sorted(service.graph_sizes.items()):
+    for number, (name, size) in enumerate(sorted(service.graph_sizes.items())):
         if not name:
             continue
-        named, described = rdflib.BNode(), rdflib.BNode()
+        # Labelled by position, so the same data is always written in the same bytes (the
+        # ETag of this answer promises that).
+        named, described = rdflib.BNode(f"named{number}"), rdflib.BNode(f"graph{number}")
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, rdflib.URIRef(name)))

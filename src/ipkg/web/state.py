@@ -11,23 +11,23 @@ from flask import current_app
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
 from ipkg.sparql.result_cache import ResultCache
-from ipkg.stores.base import QueryRunner, Store
+from ipkg.stores.base import Store
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
 
 if TYPE_CHECKING:
-    from ipkg.web.fairness import FairShare
+    from ipkg.web.query_service import QueryService
 
 
 @dataclass
 class ServiceState:
-    """What every request handler needs: settings, the store, and the query workers."""
+    """What every request handler needs: settings, the store, and the query service."""
 
     settings: Settings
     namespaces: Namespaces
-    pool: QueryRunner  # the store's query runner (worker pool, or HTTP for a remote store)
-    backend: Store  # the store behind ``pool`` (memory, disk or remote)
+    queries: QueryService  # the one road to the store's query runner
+    backend: Store  # the store behind ``queries`` (memory, disk or remote)
     graph_sizes: dict[str, int] = field(default_factory=dict)
     title: str = "ipkg"
     union_size: int = 0
@@ -38,8 +38,6 @@ class ServiceState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
     results: ResultCache = field(default_factory=lambda: ResultCache(0))
-    # Workers held per client address (see ipkg.web.fairness); set by create_app.
-    fair_share: FairShare | None = None
 
     @property
     def triple_count(self) -> int:

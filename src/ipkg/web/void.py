@@ -13,7 +13,7 @@ from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
 from ipkg.web.errors import negotiate_or_406
-from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, graph_names, pool_select
+from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, graph_names, page_select
 from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
 from ipkg.web.state import state
 
@@ -124,7 +124,7 @@ def void_triples(run: Select) -> list[ox.Triple]:
 def void() -> Response:
     """The dataset's VoID description, by Accept (Turtle when anything goes)."""
     fmt = negotiate_or_406(CHOICES, RESOURCE_406)
-    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(pool_select())]
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in void_triples(page_select())]
     turtle = dump(quads, BY_KEY["turtle"], state().namespaces)
     if fmt is HTML:
         html = render_template("void.html", turtle=turtle.decode("utf-8"))
