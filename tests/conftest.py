@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ipkg.build.cache import InferenceCache
+from support.listener import Listener
 from support.servers import RunningServer, start_server
 
 TESTS = Path(__file__).resolve().parent
@@ -80,3 +82,15 @@ def w3c_update_server(
     )
     yield server
     server.stop()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A listener on 127.0.0.1 that records connections (shown able to see one first)."""
+    watcher = Listener()
+    # The listener must be able to see a connection, or "none recorded" would prove nothing.
+    socket.create_connection(("127.0.0.1", watcher.port), timeout=2).close()
+    assert len(watcher.settle()) == 1
+    watcher.connections.clear()
+    yield watcher
+    watcher.close()

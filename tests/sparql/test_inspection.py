@@ -15,7 +15,7 @@ from ipkg.sparql.inspection import MAX_NESTING, RefusedQuery, inspect_request
         ("BASE <http://x/> describe <y>", "DESCRIBE"),
         ("ask {}", "ASK"),
         ("INSERT DATA { <a> <b> <c> }", "UPDATE"),
-        ("LOAD <http://x/>", "UPDATE"),
+        ("CLEAR ALL", "UPDATE"),
         ("{ broken", None),
     ],
 )

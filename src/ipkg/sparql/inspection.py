@@ -1,43 +1,25 @@
 """A lexical look at a SPARQL request before any engine parses it: which form it is, and
-whether it asks for something a public endpoint refuses (SERVICE, deep nesting).
+whether it asks for something a public endpoint refuses (SERVICE or LOAD, deep nesting).
 
-Tokenising is enough here: the scanner skips comments, strings and IRIs exactly as the SPARQL
-grammar delimits them, so a keyword it finds is a keyword, and one inside a literal is not.
+Tokenising is enough here: ``lexer`` reads comments, strings, IRIs and names exactly as the
+engine delimits them, so a keyword it finds is a keyword, and one inside a literal is not.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ipkg.errors import ErrorKind, IpkgError
+from ipkg.sparql.lexer import tokens
+from ipkg.sparql.outbound import RefusedQuery, outbound_in, refusal
 
-_TOKENS = re.compile(
-    r"""
-      (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]*)
-    | (?P<pname>(?:[A-Za-z][\w.-]*)?:[\w.:%-]*)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<open>[{(\[])
-    | (?P<close>[})\]])
-    | (?P<space>\s+)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+__all__ = ["MAX_NESTING", "Inspection", "RefusedQuery", "inspect_request"]
+
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
 PROLOGUE_KEYWORDS = frozenset({"BASE", "PREFIX"})
 MAX_NESTING = 64
-
-
-class RefusedQuery(IpkgError, ValueError):
-    """A request the endpoint will not run; ``kind`` says why."""
 
 
 @dataclass(frozen=True)
@@ -56,33 +38,26 @@ def _line_col(text: str, offset: int) -> str:
 
 
 def inspect_request(text: str) -> Inspection:
-    """Scans a query or update; raises :class:`RefusedQuery` for what the endpoint refuses."""
+    """Scans a query or update; raises :class:`RefusedQuery` for what the endpoint refuses:
+    403 for SERVICE or LOAD (``outbound``), 400 for nesting deeper than ``MAX_NESTING``."""
+    scanned = list(tokens(text))
     form: str | None = None
-    depth = 0
     has_from = False
-    for match in _TOKENS.finditer(text):
-        kind = match.lastgroup
-        if kind == "open":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise RefusedQuery(
-                    f"query nested more than {MAX_NESTING} levels deep at "
-                    f"{_line_col(text, match.start())}"
-                )
-        elif kind == "close":
-            depth -= 1
-        elif kind == "word":
-            word = match.group().upper()
-            if word == "SERVICE":
-                raise RefusedQuery(
-                    "SERVICE (federated query) is disabled on this endpoint: queries may not "
-                    f"reach other servers (at {_line_col(text, match.start())})",
-                    ErrorKind.FORBIDDEN,
-                )
+    for token in scanned:
+        if token.kind == "open" and token.depth > MAX_NESTING:
+            raise RefusedQuery(
+                f"query nested more than {MAX_NESTING} levels deep at "
+                f"{_line_col(text, token.start)}"
+            )
+        if token.kind == "word":
+            word = token.text.upper()
             if form is None and word in QUERY_FORMS:
                 form = word
             elif form is None and word in UPDATE_KEYWORDS:
                 form = "UPDATE"
             elif word == "FROM":
                 has_from = True
+    found = outbound_in(text, scanned, update=form not in QUERY_FORMS)
+    if found is not None:
+        raise refusal(found)
     return Inspection(form, has_from)

@@ -1,7 +1,8 @@
 """Confinement of a query worker process: no network, bounded memory, and death with its parent.
 
-Each measure uses a Linux facility through libc; where one is not available (no privilege for a
-network namespace, say) the worker still runs, and :func:`confine` reports what held.
+Each measure uses a Linux facility through libc; :func:`confine` reports what held, and
+:func:`required` refuses to serve without the network namespace unless the operator switched it
+off (``--network-namespace off``): then SERVICE and LOAD are still refused by the parse.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import faulthandler
 import os
 import resource
 import signal
+
+from ipkg.config import ConfigError
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -62,4 +65,34 @@ def confine(memory_bytes: int, network: bool = True) -> dict[str, bool]:
         "die_with_parent": die_with_parent(),
         "no_network": without_network() if network else False,
         "memory_limit": limit_memory(memory_bytes),
+    }
+
+
+class IsolationUnavailable(ConfigError):
+    """The query workers could not be confined as the settings require."""
+
+
+def required(held: dict[str, bool], network: bool) -> None:
+    """Raises :class:`IsolationUnavailable` when a worker lacks a measure it must have."""
+    if network and not held.get("no_network"):
+        raise IsolationUnavailable(
+            "--network-namespace on: the query workers could not enter an empty network "
+            "namespace (this host forbids unprivileged user and network namespaces); allow them "
+            "(sysctl kernel.unprivileged_userns_clone=1) or start with --network-namespace off, "
+            "which keeps SERVICE and LOAD refused by the parser but no longer by the kernel"
+        )
+
+
+def described(held: dict[str, bool], network: bool) -> dict[str, str]:
+    """The isolation in words, for the start-up log and /readyz: network, memory, parent."""
+    if not held:
+        return {"network": "none (a remote store: no local query workers)"}
+    return {
+        "network": "empty network namespace"
+        if held.get("no_network")
+        else "host network (--network-namespace off); SERVICE and LOAD refused by the parser"
+        if not network
+        else "host network (the namespace could not be entered)",
+        "memory": "capped" if held.get("memory_limit") else "not capped",
+        "die_with_parent": "yes" if held.get("die_with_parent") else "no",
     }

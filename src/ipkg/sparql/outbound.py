@@ -1,61 +1,73 @@
-"""Refuses every SPARQL form that reaches another server (SERVICE in a query or update, LOAD)
-by parsing the request with a real SPARQL grammar (rdflib's), not by scanning its words.
+"""Refuses every SPARQL form that reaches another server (SERVICE in a query or update, LOAD),
+and nothing else, by reading the request's tokens as the engine reads them (``lexer``).
 
-A lexer can be fooled (an escaped ``\\#`` in a prefixed name made the old scanner read the rest
-of the line as a comment). The grammar cannot: a request that names ``service`` or ``load``
-anywhere is parsed, and it is refused when its parse tree holds a SERVICE pattern or a LOAD
-operation, or when it cannot be parsed at all (fail closed). Requests that do not contain those
-letters skip the parse, so ordinary queries pay nothing.
+The engine parses without a separate tokeniser: it takes ``SERVICESILENT<x>{}`` as SERVICE
+SILENT, ``SERVICE:x{}`` and ``SERVICEs:x{}`` as SERVICE with a prefixed name, ``LOADs:x`` as
+LOAD. So a bare word (never a variable, string, IRI, comment or local name) that holds SERVICE
+or LOAD anywhere is refused (no SPARQL keyword contains either), as is a prefixed name whose
+prefix holds SERVICE when a group ``{`` follows it, or (in an update, outside any bracket)
+whose prefix holds LOAD. A ``\\uXXXX`` escape outside strings and IRIs is no escape to the
+engine (the request is malformed), but one that spells SERVICE or LOAD is still refused as such.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from rdflib.plugins.sparql import parser
-from rdflib.plugins.sparql.parserutils import CompValue
+from ipkg.errors import ErrorKind, IpkgError
+from ipkg.sparql.lexer import Token, tokens, unescaped
 
-from ipkg.errors import ErrorKind
-from ipkg.sparql.inspection import RefusedQuery
-
-OUTBOUND = {"ServiceGraphPattern": "SERVICE (federated query)", "Load": "LOAD"}
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_MENTIONS = re.compile(r"service|load", re.IGNORECASE)
+OUTBOUND = {"SERVICE": "SERVICE (federated query)", "LOAD": "LOAD"}
+_KEYWORD = re.compile("service|load", re.IGNORECASE | re.ASCII)
 
 
-def unescaped(text: str) -> str:
-    """The text with SPARQL's ``\\uXXXX``/``\\UXXXXXXXX`` escapes replaced, as the grammar
-    reads it."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+class RefusedQuery(IpkgError, ValueError):
+    """A request the endpoint will not run; ``kind`` says why."""
 
 
-def _names(node: object, found: set[str]) -> set[str]:
-    if isinstance(node, CompValue):
-        found.add(node.name)
-        for value in node.values():
-            _names(value, found)
-    elif isinstance(node, list | tuple) or hasattr(node, "as_list"):
-        for value in node:
-            _names(value, found)
+def _prefix_keyword(token: Token) -> str | None:
+    found = _KEYWORD.search(token.text.partition(":")[0])
+    return found.group().upper() if found else None
+
+
+def outbound_operation(scanned: Sequence[Token], update: bool) -> str | None:
+    """SERVICE or LOAD when the tokens hold an operation that would reach another server."""
+    for index, token in enumerate(scanned):
+        if token.kind == "word" and (found := _KEYWORD.search(token.text)):
+            return found.group().upper()
+        if token.kind != "pname" or (keyword := _prefix_keyword(token)) is None:
+            continue
+        previous = scanned[index - 1] if index else None
+        if previous is not None and previous.text.upper() in ("PREFIX", "GRAPH"):
+            continue  # a prefix declaration or a graph name, not an operation
+        following = scanned[index + 1] if index + 1 < len(scanned) else None
+        if keyword == "SERVICE" and following is not None and following.text == "{":
+            return keyword
+        if keyword == "LOAD" and update and token.depth == 0:
+            return keyword
+    return None
+
+
+def outbound_in(text: str, scanned: Sequence[Token], update: bool) -> str | None:
+    """As :func:`outbound_operation`, also reading ``\\u`` escapes found outside strings."""
+    found = outbound_operation(scanned, update)
+    if found is None and any(token.kind == "uchar" for token in scanned):
+        found = outbound_operation(list(tokens(unescaped(text))), update)
     return found
+
+
+def refusal(keyword: str) -> RefusedQuery:
+    """The 403 refusal of a request holding ``keyword`` (SERVICE or LOAD)."""
+    return RefusedQuery(
+        f"{OUTBOUND[keyword]} is disabled on this endpoint: requests may not reach other servers",
+        ErrorKind.FORBIDDEN,
+    )
 
 
 def refuse_outbound(text: str, update: bool) -> None:
     """Raises :class:`RefusedQuery` (403) when the query or update would contact another
-    server, or (400) when it mentions SERVICE or LOAD and cannot be parsed to check it."""
-    plain = unescaped(text)
-    if not _MENTIONS.search(plain):
-        return
-    try:
-        tree = parser.parseUpdate(plain) if update else parser.parseQuery(plain)
-    except Exception:  # pyparsing's errors and any other failure: refuse (fail closed)
-        raise RefusedQuery(
-            "the request mentions SERVICE or LOAD and could not be parsed to check that it "
-            "does not reach another server; it is refused",
-            ErrorKind.BAD_REQUEST,
-        ) from None
-    for name in _names(tree, set()) & OUTBOUND.keys():
-        raise RefusedQuery(
-            f"{OUTBOUND[name]} is disabled on this endpoint: requests may not reach other servers",
-            ErrorKind.FORBIDDEN,
-        )
+    server."""
+    found = outbound_in(text, list(tokens(text)), update)
+    if found is not None:
+        raise refusal(found)

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from ipkg.errors import ErrorKind
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, UpdateRequest, execute
-from ipkg.sparql.isolation import confine, die_with_parent
+from ipkg.sparql.isolation import confine, described, die_with_parent, required
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,12 @@ class WorkerPool:
         self._control, self._zygote = self._forked_zygote()
         for _ in range(size):
             self._idle.put(self._spawn())
+        try:
+            required(self.isolation, network_namespace)
+        except Exception:
+            self.close()
+            raise
+        log.info("query workers: %s", described(self.isolation, network_namespace))
 
     def _forked_zygote(self) -> tuple[socket.socket, int]:
         ours, theirs = socket.socketpair()

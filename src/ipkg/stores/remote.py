@@ -36,7 +36,8 @@ from ipkg.errors import ErrorKind
 from ipkg.namespaces import XSD
 from ipkg.sparql.execution import QueryOutcome, QueryRequest, short
 from ipkg.sparql.formats import BY_KEY
-from ipkg.sparql.inspection import _TOKENS, RefusedQuery, inspect_request
+from ipkg.sparql.inspection import RefusedQuery, inspect_request
+from ipkg.sparql.lexer import tokens
 from ipkg.sparql.pool import PoolStats
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
@@ -141,22 +142,17 @@ def with_bindings(query: str, substitutions: Mapping[str, str]) -> str:
         return query
     names = " ".join(f"?{name}" for name in substitutions)
     block = f" VALUES ({names}) {{ ({' '.join(substitutions.values())}) }} "
-    depth, previous, form = 0, "", None
-    for match in _TOKENS.finditer(query):
-        kind, text = match.lastgroup, match.group()
-        word = text.upper() if kind == "word" else ""
+    previous, form = "", None
+    for token in tokens(query):
+        word = token.text.upper() if token.kind == "word" else ""
         if form is None and word in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
             form = word
-        if kind == "open" and text == "{" and depth == 0 and form is not None:
+        if token.text == "{" and token.depth == 1 and form is not None:
             template = form == "CONSTRUCT" and previous == "CONSTRUCT"
             if not template:
-                return query[: match.end()] + block + query[match.end() :]
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        if kind not in ("space", "comment"):
-            previous = text.upper()
+                end = token.start + 1
+                return query[:end] + block + query[end:]
+        previous = token.text.upper()
     return f"{query}\nVALUES ({names}) {{ ({' '.join(substitutions.values())}) }}"
 
 

@@ -24,7 +24,7 @@ from ipkg.build.validation import Violation, article_violations
 from ipkg.config import Reasoner, Settings
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.namespaces import SH, XSD, Namespaces
-from ipkg.sparql.inspection import _TOKENS
+from ipkg.sparql.lexer import tokens
 from ipkg.stores.base import DEFAULT_GRAPH, Store, changed_graphs, graph_key
 
 log = logging.getLogger(__name__)
@@ -114,26 +114,19 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
     clauses = " ".join(
         [*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)]
     )
-    out, last, depth, previous = [], 0, 0, ""
-    for match in _TOKENS.finditer(update):
-        kind, text = match.lastgroup, match.group()
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        elif kind == "word" and depth == 0:
-            word = text.upper()
-            if word in ("USING", "WITH"):
-                raise WriteRefused(
-                    ErrorKind.BAD_REQUEST,
-                    f"the update has its own {word} clause and the request also names "
-                    "using-graph-uri/using-named-graph-uri: send one or the other",
-                )
-            if word == "WHERE" and previous != "DELETE":
-                out.append(update[last : match.start()] + clauses + " ")
-                last = match.start()
-        if kind not in ("space", "comment"):
-            previous = text.upper()
+    out, last, previous = [], 0, ""
+    for token in tokens(update):
+        word = token.text.upper() if token.kind == "word" else ""
+        if token.depth == 0 and word in ("USING", "WITH"):
+            raise WriteRefused(
+                ErrorKind.BAD_REQUEST,
+                f"the update has its own {word} clause and the request also names "
+                "using-graph-uri/using-named-graph-uri: send one or the other",
+            )
+        if token.depth == 0 and word == "WHERE" and previous != "DELETE":
+            out.append(update[last : token.start] + clauses + " ")
+            last = token.start
+        previous = token.text.upper()
     out.append(update[last:])
     return "".join(out)
 

@@ -102,6 +102,16 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         lambda: stats.busy_rejections,
     )
     metrics.gauge(
+        "ipkg_query_workers_network_isolated",
+        "1 when the query workers run in an empty network namespace, else 0.",
+        lambda: int(bool(service.queries.isolation.get("no_network"))),
+    )
+    metrics.gauge(
+        "ipkg_query_workers_memory_capped",
+        "1 when each query worker's address space is capped, else 0.",
+        lambda: int(bool(service.queries.isolation.get("memory_limit"))),
+    )
+    metrics.gauge(
         "ipkg_graph_triples",
         "Distinct triples in the union default graph.",
         lambda: service.triple_count,
