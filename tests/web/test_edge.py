@@ -5,7 +5,6 @@ flood from 80 addresses, a clean SIGTERM, IPv6 loopback, and compressed request 
 from __future__ import annotations
 
 import gzip
-import resource
 import signal
 import socket
 import threading
@@ -15,30 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from attacks import CHUNKED_HEAD, CRAFTED_BODY, TRIGGERS, attack
 
 from support.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow
 
 ASK = {"query": "ASK {}"}
-FORM_HEAD = (
-    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-    b"Content-Type: application/x-www-form-urlencoded\r\n\r\nquery="
-)
-CHUNKED_HEAD = (
-    b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-    b"Content-Type: application/sparql-query\r\n\r\n"
-)
-TRIGGERS = {
-    # curl's order: Content-Length is not the last header
-    "content-length-not-last": FORM_HEAD,
-    # a last-chunk lookalike inside the data of a 64-byte chunk
-    "fake-last-chunk": CHUNKED_HEAD + b"40\r\nASK {}\r\n0\r\n\r\n",
-    "huge-chunk-size": CHUNKED_HEAD + b"FFFFFFFFFF\r\nASK {}\r\n0\r\n\r\n",
-    # a whole request, then half of a pipelined second one
-    "half-pipelined": b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + FORM_HEAD,
-    "head-over-64k": b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 70_000,
-}
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +71,7 @@ def test_a_head_over_64k_is_refused_431_and_closed(server):
 
 
 def test_a_crafted_chunked_body_does_not_stall_healthz_beside_it(server):
-    body = b"\r\n0" * 30_000  # 90 KB of last-chunk lookalikes
+    body = CRAFTED_BODY
     sock = socket.create_connection(("127.0.0.1", port_of(server)))
     sock.sendall(CHUNKED_HEAD + b"%X\r\n" % (len(body) + 1))
     took: list[float] = []
@@ -159,61 +141,14 @@ def test_sixteen_clients_that_never_read_a_large_answer_hold_no_thread(big_serve
             sock.close()
 
 
-def raise_descriptor_limit(wanted: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-
-
 def test_a_flood_of_2000_connections_from_80_addresses_leaves_an_innocent_client_served(server):
-    raise_descriptor_limit(4096)
-    sources = [f"127.0.0.{n}" for n in range(10, 90)]
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def flood() -> None:  # 25 silent connections per address, reopened when closed
-        while not stop.is_set():
-            alive = []
-            for sock in held:
-                try:
-                    sock.setblocking(False)
-                    if sock.recv(1) == b"":
-                        sock.close()
-                        continue
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    sock.close()
-                    continue
-                alive.append(sock)
-            held[:] = alive
-            for n in range(2000 - len(held)):
-                sock = socket.socket()
-                try:
-                    sock.bind((sources[n % len(sources)], 0))
-                    sock.settimeout(1)
-                    sock.connect(("127.0.0.1", port_of(server)))
-                except OSError:
-                    sock.close()
-                    continue
-                held.append(sock)
-            stop.wait(0.2)
-        for sock in held:
-            sock.close()
-
-    attacker = threading.Thread(target=flood)
-    attacker.start()
     took = []
-    try:
-        time.sleep(3)  # the flood is at full size
+    with attack("flood from 80 addresses", port_of(server), settle=4):
         for _ in range(15):
             started = time.monotonic()
             innocent_is_served(server)
             took.append(time.monotonic() - started)
             time.sleep(0.1)
-    finally:
-        stop.set()
-        attacker.join()
     took.sort()
     print(f"innocent under the flood: p50 {took[7] * 1000:.1f} ms, max {took[-1] * 1000:.1f} ms")
 

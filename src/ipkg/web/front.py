@@ -19,6 +19,7 @@ import email.utils
 import io
 import ipaddress
 import logging
+import socket
 import sys
 import threading
 import time
@@ -130,12 +131,12 @@ def keeps_alive(request: h11.Request | None, answer: Answer) -> bool:
 class HttpConnection(asyncio.Protocol):
     """One client connection: bytes in, through h11, to a whole request for the front."""
 
-    def __init__(self, front: Front) -> None:
+    def __init__(self, front: Front, peer: tuple[str, int]) -> None:
         self.front = front
         self.parser = new_parser()
         self.transport: asyncio.Transport | None = None
-        self.peer: tuple[str, int] = ("", 0)
-        self.group = ""
+        self.peer = peer
+        self.group = client_group(peer[0])
         self.phase = Phase.IDLE
         self.since = time.monotonic()
         self.deadline = self.since + front.limits.head_timeout
@@ -152,10 +153,7 @@ class HttpConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        peer = transport.get_extra_info("peername") or ("", 0)
-        self.peer = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) else (str(peer), 0)
-        self.group = client_group(self.peer[0])
-        if not self.front.admit(self):
+        if self not in self.front.connections:  # evicted before its transport was made
             transport.abort()
             return
         transport.set_write_buffer_limits(high=0)  # pause_writing at once: we track the drain
@@ -369,7 +367,8 @@ class Front:
         self.evictable: OrderedDict[HttpConnection, None] = OrderedDict()
         self.threads = ThreadPoolExecutor(threads, thread_name_prefix="ipkg-request")
         self.reserved = ThreadPoolExecutor(1, thread_name_prefix="ipkg-health")
-        self.server: asyncio.base_events.Server | None = None
+        self.listener: socket.socket | None = None
+        self._tasks: set[asyncio.Task] = set()
         self.address = ("", 0)
         self._flight = threading.Condition()
         self._in_flight = 0
@@ -384,26 +383,71 @@ class Front:
 
     # --- connections ---------------------------------------------------------------------
 
-    def admit(self, conn: HttpConnection) -> bool:
-        """Whether a new connection may stay: under its address's cap, and (closing the
-        oldest connection that holds no thread when full) under the global limit."""
+    def admits(self, peer: tuple[str, int]) -> HttpConnection | None:
+        """The connection for a socket just accepted from ``peer``, or None when it must be
+        closed at once: over its address's cap, or, at the global limit, from an address that
+        already holds half an even share (any other comes in, and the oldest connection of the
+        address holding most that holds no thread is closed for it)."""
         if self._stopping is not None and self._stopping.is_set():
-            return False
+            return None
         limits = self.limits
-        exempt = limits.trusted_proxy and conn.peer[0] == limits.trusted_proxy
-        if not exempt and self.by_group[conn.group] >= limits.client_connections:
-            return False
-        if len(self.connections) >= limits.max_connections:
-            if not self.evictable:
-                return False
-            victim, _ = self.evictable.popitem(last=False)
-            victim.abort()
-            self.forget(victim)
-            self.evicted += 1
+        group = client_group(peer[0])
+        held = self.by_group[group]
+        exempt = limits.trusted_proxy and peer[0] == limits.trusted_proxy
+        if not exempt and held >= limits.client_connections:
+            return None
+        # At the limit only an address holding under half an even share gets in: the others
+        # would only close one another's connections (a flood from many addresses churns).
+        full = len(self.connections) >= limits.max_connections
+        if full and (2 * held * len(self.by_group) >= limits.max_connections or not self.evict()):
+            return None
+        conn = HttpConnection(self, peer)
         self.connections.add(conn)
-        self.by_group[conn.group] += 1
+        self.by_group[group] += 1
         self.evictable[conn] = None
+        return conn
+
+    def evict(self) -> bool:
+        """Closes the oldest connection holding no thread of the address with most
+        connections (else the oldest of any); whether one was closed."""
+        largest = max(self.by_group, key=self.by_group.__getitem__)
+        victim = next((c for c in self.evictable if c.group == largest), None)
+        if victim is None:
+            victim = next(iter(self.evictable), None)
+        if victim is None:
+            return False
+        victim.abort()
+        self.forget(victim)
+        self.evicted += 1
         return True
+
+    def resume_accepting(self, listener: socket.socket) -> None:
+        if self.loop is not None and not (self._stopping and self._stopping.is_set()):
+            self.loop.add_reader(listener.fileno(), self.on_acceptable, listener)
+
+    def on_acceptable(self, listener: socket.socket) -> None:
+        """Accepts what is waiting; a connection refused is closed before anything is read."""
+        loop = self.loop
+        for _ in range(512):
+            try:
+                sock, peer = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors or buffers: wait a moment, not spin
+                log.warning("accept failed: %s", exc)
+                loop.remove_reader(listener.fileno())
+                loop.call_later(0.1, self.resume_accepting, listener)
+                return
+            conn = self.admits((str(peer[0]), int(peer[1])))
+            if conn is None:
+                sock.close()
+                continue
+            sock.setblocking(False)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            task = loop.create_task(loop.connect_accepted_socket(lambda c=conn: c, sock))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def forget(self, conn: HttpConnection) -> None:
         if conn not in self.connections:
@@ -557,13 +601,13 @@ class Front:
         self.loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self.address = sock.getsockname()[:2]
-        self.server = await self.loop.create_server(
-            lambda: HttpConnection(self), sock=sock, backlog=4096
-        )
+        self.listener = sock
+        self.loop.add_reader(sock.fileno(), self.on_acceptable, sock)
         on_signal(self._stopping)
         sweeper = asyncio.create_task(self.sweep())
         await self._stopping.wait()
-        self.server.close()  # refuse new connections at once
+        self.loop.remove_reader(sock.fileno())
+        sock.close()  # refuse new connections at once
         for conn in list(self.connections):
             if conn.phase in (Phase.IDLE, Phase.ARRIVING):
                 conn.close()
