@@ -7,7 +7,9 @@ setting) prints one clear line and exits non-zero; no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -33,6 +35,7 @@ from ipkg.linkeddata.diagram import add_diagram_parser, cmd_diagram
 from ipkg.namespaces import GRAPH_NAMES, apart_graphs
 from ipkg.sparql.execution import QueryRequest, execute, run_query
 from ipkg.sparql.inspection import RefusedQuery, inspect_request
+from ipkg.sparql.plain_words import syntax_error
 from ipkg.stores import StoreError, opened_store, remote_store, served_store
 from ipkg.stores.remote import pushed
 
@@ -152,7 +155,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         try:
             print(_table(store, text, has_from=inspection.has_dataset_clause, apart=apart))
         except SyntaxError as exc:
-            raise CommandError(f"{args.file}: SPARQL syntax error: {exc}") from None
+            raise CommandError(f"{args.file}: {syntax_error(str(exc), text)}") from None
         return 0
     is_graph = inspection.form in ("CONSTRUCT", "DESCRIBE")
     key = {"json": "jsonld" if is_graph else "json", "csv": "ntriples" if is_graph else "csv"}
@@ -185,9 +188,43 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def bind_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host:port``, with the likely cause, found by binding
+    a socket the way the server will (before any data is loaded); None when it can."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: the host name does not resolve ({exc.strerror})"
+    where = f"{host}:{port}"
+    try:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except PermissionError:
+        return (
+            f"cannot listen on {where}: ports below 1024 need administrator privileges; "
+            f"use a port such as 8000 (--port 8000), or a proxy in front"
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"cannot listen on {where}: the address is already in use (another ipkg serve "
+                f"or another server is listening there); stop it or choose another --port"
+            )
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return f"cannot listen on {where}: {host} is not an address of this machine"
+        return f"cannot listen on {where}: {exc.strerror}"
+    return None
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from ipkg.web.serving import serve
 
+    problem = bind_problem(settings.host, settings.port)
+    if problem:
+        raise CommandError(problem)
     try:
         store, title = opened_store(settings, settings.namespaces())  # --store
     except OSError as exc:

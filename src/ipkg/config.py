@@ -126,6 +126,16 @@ class Settings:
             "choices": ("owlrl", "reasonable", "none"),
         },
     )
+    default_graph: str = field(
+        default="union",
+        metadata={
+            "help": "what a /sparql query without FROM or dataset parameters sees as its default "
+            "graph: union (every named graph merged, what the article's queries expect) or "
+            "separate (the stored default graph alone, as the SPARQL dataset defines it; named "
+            "graphs only through GRAPH)",
+            "choices": ("union", "separate"),
+        },
+    )
     query_timeout: float = field(
         default=10.0, metadata={"help": "hard deadline of one query, in seconds"}
     )
@@ -340,8 +350,17 @@ class Settings:
             raise ConfigError(
                 f"reasoner must be one of {', '.join(Reasoner)}, got {self.reasoner!r}"
             )
+        if self.default_graph not in ("union", "separate"):
+            raise ConfigError(
+                f"default_graph must be union or separate, got {self.default_graph!r}"
+            )
         object.__setattr__(self, "reasoner", Reasoner(self.reasoner))  # a flag gives a str
         _ = self.store_spec  # parsed (and checked) once
+
+    @property
+    def union_default_graph(self) -> bool:
+        """Whether a query's default graph is the union of the named graphs."""
+        return self.default_graph == "union"
 
     @cached_property
     def store_spec(self) -> StoreSpec:

@@ -23,6 +23,8 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"  # stopped at its deadline
     OVER_MEMORY = "over_memory"  # the query needs more than a worker's memory cap: every time
     UPSTREAM = "upstream"  # the remote store failed or answered what cannot be used
+    UNSUPPORTED = "unsupported"  # a legal request using what the engine does not implement
+    ENGINE = "engine"  # a legal request the engine failed to evaluate
     INTERNAL = "internal"  # a fault of the service itself (a query it wrote failed)
 
 

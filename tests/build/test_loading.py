@@ -82,3 +82,19 @@ def test_json_ld_remote_context_is_never_fetched(tmp_path: Path):
 def test_data_spec_reads_graph_iri_before_the_equals_sign():
     assert DataSpec.parse("http://g/1=data.nt") == DataSpec(Path("data.nt"), "http://g/1")
     assert DataSpec.parse("dir/a=b.ttl") == DataSpec(Path("dir/a=b.ttl"))
+
+
+def test_relative_iris_of_a_data_file_resolve_against_its_own_file_iri(tmp_path: Path):
+    data = tmp_path / "people.ttl"
+    data.write_text('<#alice> <name> "Alice" . <> <about> <#alice> .\n')
+    quads = read_quads(data)
+    here = data.resolve().as_uri()
+    assert {q.subject.value for q in quads} == {here + "#alice", here}
+    assert ox.NamedNode(tmp_path.resolve().as_uri() + "/name") in {q.predicate for q in quads}
+
+
+def test_a_base_given_for_a_data_file_wins_over_its_file_iri(tmp_path: Path):
+    data = tmp_path / "people.ttl"
+    data.write_text('<#alice> <name> "Alice" .\n')
+    (quad,) = read_quads(data, base_iri="http://example.org/people")
+    assert quad.subject.value == "http://example.org/people#alice"

@@ -48,3 +48,9 @@ def test_graphs_kept_apart_are_out_of_the_default_graph_but_reached_by_graph():
     assert values(in_graphs, apart_graphs=apart) == {"data", "more", "catalogue"}
     named = "SELECT ?o FROM <http://example.org/graph/catalogue> { ?s ?p ?o }"
     assert values(named, apart_graphs=apart, union_default_graph=False) == {"catalogue"}
+
+
+def test_a_legal_query_calling_a_function_the_engine_lacks_is_unsupported_not_bad_request():
+    outcome = execute(ox.Store(), QueryRequest("SELECT (<http://example/f>(1) AS ?x) {}", "json"))
+    assert outcome.failure is ErrorKind.UNSUPPORTED
+    assert b"<http://example/f>" in outcome.body

@@ -65,4 +65,4 @@ def test_workers_run_without_network_and_memory_limit_in_place(pool):
 def test_syntax_error_is_a_bad_request_naming_the_position(pool):
     outcome = pool.run(QueryRequest("SELECT * { ?s ?p }", "json"), timeout=5)
     assert outcome.failure is ErrorKind.BAD_REQUEST
-    assert b"1:" in outcome.body
+    assert b"at line 1, column " in outcome.body

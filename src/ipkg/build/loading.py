@@ -65,13 +65,18 @@ def format_of(path: Path) -> ox.RdfFormat:
 
 
 def parse_bytes(
-    content: bytes, fmt: ox.RdfFormat, source: str, graph: str | None = None
+    content: bytes,
+    fmt: ox.RdfFormat,
+    source: str,
+    graph: str | None = None,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
-    """Parses RDF text; triples go into ``graph`` (or the default graph)."""
+    """Parses RDF text, its relative IRIs resolved against ``base_iri``; triples go into
+    ``graph`` (or the default graph)."""
     if fmt == ox.RdfFormat.RDF_XML and _DOCTYPE.search(content):
         raise RdfInputError(f"{source}: RDF/XML with a DOCTYPE or ENTITY declaration is refused")
     try:
-        quads = ox.parse(content, format=fmt)
+        quads = ox.parse(content, format=fmt, base_iri=base_iri)
         target = ox.NamedNode(graph) if graph else None
         return [_into(q, target) for q in quads]
     except SyntaxError as exc:
@@ -90,10 +95,13 @@ def read_input(path: Path) -> bytes:
         raise RdfInputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def read_quads(path: Path, graph: str | None = None) -> list[ox.Quad]:
-    """Parses one RDF file; its triples go into ``graph`` (or the default graph)."""
+def read_quads(path: Path, graph: str | None = None, base_iri: str | None = None) -> list[ox.Quad]:
+    """Parses one RDF file, relative IRIs resolved against ``base_iri`` (default: the file's
+    own ``file:`` IRI, as RDF resolves a document's IRIs against where it was retrieved);
+    its triples go into ``graph`` (or the default graph)."""
     fmt = format_of(path)
-    return parse_bytes(read_input(path), fmt, str(path), graph)
+    base = base_iri or path.resolve().as_uri()
+    return parse_bytes(read_input(path), fmt, str(path), graph, base)
 
 
 def _into(quad: ox.Quad, graph: ox.NamedNode | None) -> ox.Quad:

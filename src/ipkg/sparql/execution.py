@@ -4,7 +4,6 @@ so it crosses a process boundary as it is."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -12,6 +11,7 @@ import pyoxigraph as ox
 from ipkg.errors import ErrorKind
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.sparql.formats import BY_KEY
+from ipkg.sparql.plain_words import syntax_error
 from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
 
 
@@ -76,28 +76,22 @@ def short(message: str, limit: int = 300) -> str:
     return message if len(message) <= limit else message[:limit].rstrip() + " …"
 
 
-def undeclared_prefix(message: str, query: str) -> str | None:
-    """For the engine's "Prefix not found" error, a plain sentence naming the prefix (with the
-    PREFIX line to add when it is a well-known one), keeping the position; else None."""
-    position = re.match(r"error at (\d+):(\d+): ", message)
-    if not position or "Prefix not found" not in message:
-        return None
-    line, column = int(position[1]), int(position[2])
-    lines = query.split("\n")
-    before = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""
-    name = re.search(r"([A-Za-z][\w.-]*)?:[\w.:%-]*$", before)
-    if name is None:
-        return None
-    prefix = name[1] or ""
-    hint = (
-        f"; add PREFIX {prefix}: <{COMMON_PREFIXES[prefix]}>" if prefix in COMMON_PREFIXES else ""
-    )
-    return f"error at {line}:{column}: prefix '{prefix}:' is not declared{hint}"
-
-
 def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     quads = list(ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES))
     return quads[0].object
+
+
+class BadDataset(ValueError):
+    """A dataset parameter (default-graph-uri, named-graph-uri) that is not an IRI."""
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise BadDataset(
+            f"the dataset names {iri!r}, which is not an absolute IRI: {exc}"
+        ) from None
 
 
 def _dataset_options(request: QueryRequest) -> dict:
@@ -105,8 +99,8 @@ def _dataset_options(request: QueryRequest) -> dict:
         return {}
     # Only named-graph-uri given: the default graph is empty, as with FROM NAMED and no FROM.
     return {
-        "default_graph": [ox.NamedNode(g) for g in request.default_graphs or ()],
-        "named_graphs": [ox.NamedNode(g) for g in request.named_graphs or ()],
+        "default_graph": [_graph_name(g) for g in request.default_graphs or ()],
+        "named_graphs": [_graph_name(g) for g in request.named_graphs or ()],
     }
 
 
@@ -159,10 +153,11 @@ def updated_copy(request: UpdateRequest) -> QueryOutcome:
         store.update(request.update, base_iri=request.base_iri)
     except SyntaxError as exc:
         return QueryOutcome.error(
-            ErrorKind.BAD_REQUEST, f"SPARQL Update syntax error: {short(str(exc))}"
+            ErrorKind.BAD_REQUEST, syntax_error(str(exc), request.update, update=True)
         )
     except (OSError, ValueError, RuntimeError) as exc:
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"the update failed: {short(str(exc))}")
+        kind = ErrorKind.UNSUPPORTED if "is not supported" in str(exc) else ErrorKind.ENGINE
+        return QueryOutcome.error(kind, f"the update failed: {short(str(exc))}")
     return QueryOutcome(store.dump(format=ox.RdfFormat.N_QUADS), "application/n-quads")
 
 
@@ -174,16 +169,28 @@ def execute(store: ox.Store, request: QueryRequest | UpdateRequest) -> QueryOutc
     try:
         return serialised(run_query(store, request), request)
     except SyntaxError as exc:
-        message = undeclared_prefix(str(exc), request.query) or short(str(exc))
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"SPARQL syntax error: {message}")
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, syntax_error(str(exc), request.query))
     except ResultTooLarge as exc:
         return QueryOutcome.error(
             ErrorKind.BAD_REQUEST,
             f"{exc}; add a LIMIT or narrow the query (the cap protects the server)",
         )
+    except BadDataset as exc:
+        return QueryOutcome.error(ErrorKind.BAD_REQUEST, str(exc))
     except MemoryError:
         return QueryOutcome.error(ErrorKind.OVER_MEMORY, "query ran out of its memory allowance")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        # RuntimeError: pyoxigraph refusing a request it cannot evaluate (e.g. a substitution
-        # of a variable the query does not project) must not end the worker.
-        return QueryOutcome.error(ErrorKind.BAD_REQUEST, f"query failed: {exc}")
+        # The query parsed: whatever fails now is the engine's, not the client's, unless the
+        # service's own substitutions name a variable the query does not project.
+        return QueryOutcome.error(evaluation_failure(exc, request), f"query failed: {exc}")
+
+
+def evaluation_failure(exc: Exception, request: QueryRequest) -> ErrorKind:
+    """Why a query that parsed could not be answered: a feature the engine does not implement
+    (an unknown function: 501), a bad substitution of the request (400), else the engine (500)."""
+    message = str(exc)
+    if "is not supported" in message:
+        return ErrorKind.UNSUPPORTED
+    if request.substitutions and "projection" in message:
+        return ErrorKind.BAD_REQUEST
+    return ErrorKind.ENGINE

@@ -22,7 +22,7 @@ from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import prefixes
 from ipkg.linkeddata.labels import local_name
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.queries.binding import substitutions
+from ipkg.queries.binding import BindingError, substitutions
 from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
 from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
@@ -510,7 +510,15 @@ def saved_query(name: str) -> Response:
     given = request.args.to_dict(flat=False)
     page = _page(query, given)
     reserved = ("page",) if query.pagination else ()
-    bindings = substitutions(query, given, reserved)  # BindingError: 400
+    try:
+        bindings = substitutions(query, given, reserved)  # BindingError: 400
+    except BindingError as exc:
+        if fmt is not HTML:
+            raise
+        body = _html(
+            query, invalid={exc.name: exc.reason}
+        )  # the form again, the message by the field
+        return Response(body, 400, content_type="text/html; charset=utf-8")
     return _response(answer(query, fmt, bindings, page))
 
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ipkg.errors import RETRYABLE, ErrorKind, IpkgError
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
+from ipkg.web.error_pages import html_error_page
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
     ErrorKind.TIMEOUT: 503,
     ErrorKind.OVER_MEMORY: 503,
     ErrorKind.UPSTREAM: 502,
+    ErrorKind.UNSUPPORTED: 501,
+    ErrorKind.ENGINE: 500,
     ErrorKind.INTERNAL: 500,
 }
 # Headers a kind always carries besides Retry-After.
@@ -62,7 +65,11 @@ def retry_after(kind: ErrorKind | None, seconds: float | None = None) -> str | N
 
 def error_page(status: int, message: str) -> str:
     """The HTML body of an error for a reader with a browser (the one hook the site's error
-    page template fills)."""
+    page template fills: web/error_pages.py)."""
+    try:
+        return html_error_page(status, message)
+    except Exception:  # a page that cannot render must not hide the error itself
+        log.exception("error page not rendered")
     text = escape(message)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Request, Response, request
@@ -128,9 +129,12 @@ def answer_update(text: str, req: Request) -> Response:
 
 
 def _target(req: Request) -> str:
-    """The graph a Graph Store request names: '' for ``?default``, else ``?graph=IRI``."""
+    """The graph a Graph Store request names: '' for ``?default``, else ``?graph=IRI``; a POST
+    naming none creates a graph under the dataset's base (its IRI is the answer's Location)."""
     graphs = req.args.getlist("graph")
     has_default = "default" in req.args
+    if req.method == "POST" and not graphs and not has_default:
+        return state().namespaces.graph(uuid.uuid4().hex)
     if has_default == bool(graphs) or len(graphs) > 1:
         raise WriteRefused(ErrorKind.BAD_REQUEST, "name one graph: ?default or ?graph=IRI")
     if has_default:
@@ -163,16 +167,33 @@ def _read_graph(service: ServiceState, target: str) -> Response:
     return Response(outcome.body, content_type=outcome.content_type)
 
 
-def _body_triples(req: Request) -> list[ox.Triple]:
-    fmt = BODY_FORMATS.get(req.mimetype or "")
+def _parsed(body: bytes, mimetype: str, source: str, base: str) -> list[ox.Triple]:
+    fmt = BODY_FORMATS.get(mimetype)
     if fmt is None:
         known = ", ".join(BODY_FORMATS)
-        raise WriteRefused(ErrorKind.UNSUPPORTED_MEDIA_TYPE, f"send the graph as one of: {known}")
+        raise WriteRefused(
+            ErrorKind.UNSUPPORTED_MEDIA_TYPE,
+            f"send the graph as one of: {known} (or multipart/form-data of them)",
+        )
     try:
-        quads = parse_bytes(req.get_data(), fmt, "the request body")
+        quads = parse_bytes(body, fmt, source, base_iri=base)
     except RdfInputError as exc:
         raise WriteRefused(ErrorKind.BAD_REQUEST, str(exc)) from None
     return [q.triple for q in quads]
+
+
+def _body_triples(req: Request, target: str) -> list[ox.Triple]:
+    """The triples of a Graph Store body (or of every file of a multipart/form-data one),
+    relative IRIs resolved against the graph's IRI (the request's URL for the default graph),
+    as the Graph Store Protocol says."""
+    base = target if target != DEFAULT_GRAPH else req.base_url
+    if req.mimetype != "multipart/form-data":
+        return _parsed(req.get_data(), req.mimetype or "", "the request body", base)
+    return [
+        triple
+        for name, part in req.files.items(multi=True)
+        for triple in _parsed(part.read(), part.mimetype, f"the part {name!r}", base)
+    ]
 
 
 @blueprint.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
@@ -180,7 +201,7 @@ def graph_store() -> Response:
     """The Graph Store HTTP Protocol (indirect identification: ``?graph=IRI`` or ``?default``)."""
     service = state()
     target = _target(request)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: the same answer without its body
         return _read_graph(service, target)
     refuse_unauthorised(request, service.settings.update_token)
     dataset = WritePolicy(service.settings, service.namespaces)
@@ -190,8 +211,9 @@ def graph_store() -> Response:
         if not existed:
             raise IpkgError(f"no graph <{target}> in this dataset", ErrorKind.NOT_FOUND)
         return write(graph_delete(writable))
-    triples = _body_triples(request)
+    triples = _body_triples(request, target)
     response = write(graph_put(writable, triples, replace=request.method == "PUT"))
     if response.status_code == 204 and not existed:
         response.status_code = 201
+        response.headers["Location"] = target
     return response

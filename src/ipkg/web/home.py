@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ipkg.linkeddata.describe import prefixes
 from ipkg.namespaces import COMMON_PREFIXES
@@ -53,6 +62,12 @@ def editor_terms() -> Response:
         cached = (service.data_version, terms)
         current_app.extensions[TERMS_KEY] = cached
     return jsonify(cached[1])
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon for clients that ask for it by the old name."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @blueprint.get("/")

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 
 from ipkg.linkeddata.describe import PropertyGroup, Select, Term, TypeInfo, prefixes
 from ipkg.linkeddata.dumps import DUMP_FORMATS
 from ipkg.linkeddata.labels import local_name
+from ipkg.web.pages import labels_of, languages
 from ipkg.web.state import state
 
 ALIGNMENTS = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -22,6 +23,12 @@ SELECT DISTINCT ?p ?q WHERE {
   FILTER(isIRI(?p) && isIRI(?q) && ?p != ?q)
 }"""
 ALIGNMENTS_KEY = "ipkg.property-alignments"
+INVERSES = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?p ?inverse WHERE {
+  { ?p owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?p }
+  FILTER(isIRI(?p) && isIRI(?inverse))
+}"""
+INVERSES_KEY = "ipkg.property-inverses"
 FORMAT_NAMES = {"text/html": "HTML page", **{f.media_type: f.title for f in DUMP_FORMATS}}
 # Words for the well-known properties whose local names read badly.
 WORDS = {
@@ -41,6 +48,7 @@ class PropertyRow:
     group: PropertyGroup
     name: str
     also: tuple[Term, ...] = ()
+    inverse: Term | None = None  # for a "Referenced by" row: the property read the other way
 
 
 def friendly_name(term: Term) -> str:
@@ -126,3 +134,49 @@ def split_types(types: Sequence[TypeInfo]) -> tuple[list[TypeInfo], list[TypeInf
     named = [t for t in types if not is_prefixed(t.term)]
     other = [t for t in types if is_prefixed(t.term)]
     return (named, other) if named else (other, [])
+
+
+def inverses(run: Select) -> dict[str, str]:
+    """Each property's inverse (``owl:inverseOf``, either way round), read once per data
+    version."""
+    service = state()
+    cached = current_app.extensions.get(INVERSES_KEY)
+    if cached is not None and cached[0] == service.data_version:
+        return cached[1]
+    found: dict[str, str] = {}
+    for row in run(prefixes(service.namespaces) + INVERSES, {}):
+        found.setdefault(row["p"].value, row["inverse"].value)
+    current_app.extensions[INVERSES_KEY] = (service.data_version, found)
+    return found
+
+
+def referenced_by(
+    groups: Sequence[PropertyGroup],
+    above: dict[str, set[str]],
+    run: Select,
+    outgoing: Sequence[PropertyGroup] = (),
+) -> list[PropertyRow]:
+    """The "Referenced by" rows: each named by its property's inverse where the ontology has one
+    ("has part" for the things ``is part of`` points here from), else shown as "subject —
+    property — this" by the template; never "is … of" glued around a label. A row the
+    Properties table already shows under the inverse (same links, read the other way) is left
+    out."""
+    rows = folded(groups, above)
+    shown = {(g.predicate.value, _values(g)) for g in outgoing}
+    other_way = inverses(run)
+    wanted = {
+        other_way[r.group.predicate.value] for r in rows if r.group.predicate.value in other_way
+    }
+    named = labels_of(run, wanted, languages())
+    turned = []
+    for row in rows:
+        inverse = other_way.get(row.group.predicate.value)
+        if inverse is None:
+            turned.append(row)
+            continue
+        if (inverse, _values(row.group)) in shown:
+            continue
+        label = named.get(inverse, (local_name(inverse), ""))[0]
+        term = Term("iri", inverse, label)
+        turned.append(replace(row, name=friendly_name(term), inverse=term))
+    return turned

@@ -162,7 +162,7 @@ def query_request(
         format_key=format_key,
         default_graphs=operation.default_graphs if given else None,
         named_graphs=operation.named_graphs if given else None,
-        union_default_graph=not has_from,
+        union_default_graph=settings.union_default_graph and not has_from,
         max_rows=settings.max_rows,
         max_bytes=settings.max_result_bytes,
         base_iri=base_iri,

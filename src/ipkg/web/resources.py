@@ -40,7 +40,13 @@ from ipkg.web.pages import (
     page_select,
     site,
 )
-from ipkg.web.presentation import FORMAT_NAMES, alignments, folded, split_types
+from ipkg.web.presentation import (
+    FORMAT_NAMES,
+    alignments,
+    folded,
+    referenced_by,
+    split_types,
+)
 from ipkg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -101,10 +107,26 @@ def not_found(iri: str, run: Select | None = None) -> Response:
     similar = sorted(
         (x, (pick(labels, wanted) or (local_name(x), ""))[0]) for x, labels in found.items()
     )
-    html = render_template("not_found.html", iri=iri, similar=similar[:10])
+    html = render_template(
+        "not_found.html", iri=iri, similar=similar[:10], formats=other_formats(run, iri)
+    )
     response = Response(html, 404, content_type="text/html; charset=utf-8")
     response.vary.add("Accept-Language")
     return response
+
+
+def other_formats(run: Select, iri: str) -> list[tuple[str, str]]:
+    """For an IRI that is a resource's with an unknown extension (``/doc/cnipa.xlsx``), the
+    documents it does come as, (URL, format name); else none."""
+    stem, dot, _ext = iri.rpartition(".")
+    base = state().namespaces.base
+    if not dot or not stem.startswith(base + "id/") or not exists(run, stem):
+        return []
+    path = stem.removeprefix(base + "id/")
+    return [(site(f"doc/{path}.html"), "HTML page")] + [
+        (site(f"doc/{path}.{f.extension}"), FORMAT_NAMES.get(f.media_type, f.media_type))
+        for f in RDF_CHOICES
+    ]
 
 
 def alternates(path: str) -> list[tuple[str, str]]:
@@ -216,7 +238,7 @@ def resource_page(run: Select, iri: str, path: str) -> Response:
         d=description,
         outgoing=folded(own, above),
         types=split_types(description.types),
-        incoming=folded(description.incoming, above),
+        incoming=referenced_by(description.incoming, above, run, own),
         format_names=FORMAT_NAMES,
         type_sentences=type_sentences,
         alternates=alternates(path),

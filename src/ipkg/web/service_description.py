@@ -44,8 +44,9 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((me, SD.endpoint, me))
     graph.add((me, DCTERMS.title, rdflib.Literal(service.title)))
     graph.add((me, SD.supportedLanguage, SD.SPARQL11Query))
+    union = service.settings.union_default_graph
     apart = [g for g in apart_graphs(service.namespaces) if g in service.graph_sizes]
-    if not apart:  # else the default graph is the union of all graphs but these
+    if union and not apart:  # else the default graph is the union of all graphs but these
         graph.add((me, SD.feature, SD.UnionDefaultGraph))
     for fmt in FORMATS:
         graph.add((me, SD.resultFormat, FORMAT_IRIS[fmt.key]))
@@ -55,7 +56,7 @@ def description_graph(endpoint: str, service: ServiceState) -> rdflib.Graph:
     graph.add((default, RDF.type, SD.Graph))
     size = rdflib.Literal(service.default_graph_size, datatype=XSD.integer)
     graph.add((default, VOID.triples, size))
-    if apart:
+    if union and apart:
         note = rdflib.Literal(default_graph_note(apart), lang="en")
         graph.add((default, DCTERMS.description, note))
     for number, (name, size) in enumerate(sorted(service.graph_sizes.items())):

@@ -47,7 +47,10 @@ class ServiceState:
     @property
     def default_graph_size(self) -> int:
         """Triples in the default graph: the union of the graphs but those kept apart (the
-        saved-query catalogue, whose triples no other graph holds)."""
+        saved-query catalogue, whose triples no other graph holds), or with
+        ``--default-graph separate`` the stored default graph alone."""
+        if not self.settings.union_default_graph:
+            return self.graph_sizes.get("", 0)
         apart = sum(self.graph_sizes.get(g, 0) for g in apart_graphs(self.namespaces))
         return self.union_size - apart
 
