@@ -35,7 +35,7 @@ TRIGGERS = {
 }
 CRAFTED_BODY = b"\r\n0" * 30_000  # 90 KB of last-chunk lookalikes
 # About 9 MB of JSON on the article graph, answered from the result cache after the first time.
-LARGE_ANSWER = "SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 45000"
+LARGE_ANSWER = "SELECT * { ?s ?p ?o . ?a ?b ?c } LIMIT 15000"
 LARGE_TARGET = "/sparql?query=" + quote(LARGE_ANSWER, safe="")
 
 
@@ -46,7 +46,8 @@ def raise_descriptor_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
 
 
-def _closed(sock: socket.socket) -> bool:
+def closed(sock: socket.socket) -> bool:
+    """Whether the server has closed ``sock`` (a non-blocking socket), looking now."""
     try:
         return sock.recv(1) == b""
     except BlockingIOError:
@@ -80,7 +81,7 @@ def _keep_open(
             if receive_buffer:  # a non-reader: its socket stays full, never read
                 alive.append(sock)
                 continue
-            if _closed(sock):
+            if closed(sock):
                 sock.close()
             else:
                 alive.append(sock)
