@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from markupsafe import Markup
 
 from ipkg.errors import ErrorKind, IpkgError
@@ -29,11 +27,13 @@ from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kin
 from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
+from ipkg.web.caches import VersionedCache
 from ipkg.web.charts import NUMERIC_DATATYPES, chart_for
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import API_EXTENSION_KEY, HTML, choices_for, labels_of, languages, page_select
 from ipkg.web.query_service import answer_for_request
 from ipkg.web.state import ServiceState, state
+from ipkg.web.urls import absolute, route, site
 
 blueprint = Blueprint("api", __name__)
 
@@ -67,57 +67,25 @@ class Answer:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-class LruCache:
-    """A bounded, thread-safe map that forgets the least recently used entry first and counts
-    its hits and misses."""
+def answer_bytes(found: Answer) -> int:
+    """What a kept answer costs: its body and headers."""
+    return len(found.body) + sum(len(k) + len(v) for k, v in found.headers)
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> object | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return value
-
-    def put(self, key: Hashable, value: object) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+def solutions_bytes(found: Solutions) -> int:
+    """What kept solutions cost: the text of their terms and a slot per cell."""
+    cells = sum(len(str(t)) + 64 if t is not None else 8 for row in found.rows for t in row)
+    return cells + sum(len(v) for v in found.variables)
 
 
 @dataclass
 class ApiState:
-    """The catalogue and the result caches of one app, that is of one store."""
+    """The catalogue and the result caches of one app, that is of one store (caches from the
+    app's registry, emptied by a write)."""
 
     catalogue: Catalogue
-    data_version: int
-    answers: LruCache = field(default_factory=lambda: LruCache(1024))
-    results: LruCache = field(default_factory=lambda: LruCache(256))
-
-    def follow(self, data_version: int) -> None:
-        """Empties the caches when the data served is no longer the data they were filled from."""
-        if data_version != self.data_version:
-            self.answers.clear()
-            self.results.clear()
-            self.data_version = data_version
+    answers: VersionedCache[Answer]
+    results: VersionedCache[Solutions]
 
 
 def api_state() -> ApiState:
@@ -199,13 +167,13 @@ def solutions_of(body: bytes) -> Solutions:
 
 
 def _solutions(query: SavedQuery, bindings: dict[str, str]) -> Solutions:
-    cache = api_state().results
+    cache, version = api_state().results, state().data_version
     key = (query.name, tuple(sorted(bindings.items())))
-    cached = cache.get(key)
-    if isinstance(cached, Solutions):
+    cached = cache.get(key, version)
+    if cached is not None:
         return cached
     solutions = solutions_of(_run(query, "json", bindings).body)
-    cache.put(key, solutions)
+    cache.put(key, version, solutions)
     return solutions
 
 
@@ -215,11 +183,6 @@ def _graph(query: SavedQuery, bindings: dict[str, str]) -> list[ox.Triple]:
 
 
 # Writing the answer --------------------------------------------------------------------------
-
-
-def site_root() -> str:
-    """Where this site's pages are: ``--public-base`` when set, else root-relative ``/``."""
-    return getattr(state().settings, "public_base", "") or "/"
 
 
 def iri_href(iri: str, base: str, root: str = "/") -> str | None:
@@ -267,7 +230,7 @@ def _page_query(number: int) -> str:
 
 def _link_header(page: int, last: int) -> str:
     def url(number: int) -> str:
-        return request.base_url + "?" + _page_query(number)
+        return absolute(request.path) + "?" + _page_query(number)
 
     links = [(1, "first")]
     if page > 1:
@@ -281,7 +244,7 @@ def _link_header(page: int, last: int) -> str:
 def _format_links(query: SavedQuery) -> list[tuple[str, str]]:
     suffix = "?" + urlencode(list(request.args.items(multi=True))) if request.args else ""
     return [
-        (f.extension, url_for("api.saved_query", name=f"{query.name}.{f.extension}") + suffix)
+        (f.extension, route("api.saved_query", name=f"{query.name}.{f.extension}") + suffix)
         for f in formats_for(kind_of_form(query.form))
         if f.key in ("json", "xml", "csv", "tsv", "turtle", "jsonld", "ntriples")
     ]
@@ -372,7 +335,7 @@ def _select_answer(
         body = _html(
             query,
             variables=solutions.variables,
-            rows=_labelled([[cell(t, base, site_root()) for t in row] for row in rows]),
+            rows=_labelled([[cell(t, base, site()) for t in row] for row in rows]),
             chart=Markup(chart_for(solutions.variables, rows, units=_units(rows)) or "")
             if show_chart
             else "",
@@ -404,7 +367,7 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
     if fmt is HTML:
         base = state().namespaces.base
         triples = _graph(query, bindings)
-        root = site_root()
+        root = site()
         rows = _labelled(
             [[cell(x, base, root) for x in (t.subject, t.predicate, t.object)] for t in triples]
         )
@@ -420,13 +383,12 @@ def _graph_answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str]
 
 def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page: int) -> Answer:
     """The response to a call, from the cache when the same call was answered before."""
-    api = api_state()
-    api.follow(state().data_version)
+    api, version = api_state(), state().data_version
     # Links in the answer (Link header, HTML pager) repeat the request's host and arguments.
     spelled = (request.host_url, tuple(sorted(request.args.items(multi=True))), languages())
     key = (query.name, fmt.key, tuple(sorted(bindings.items())), page, spelled)
-    cached = api.answers.get(key)
-    if isinstance(cached, Answer):
+    cached = api.answers.get(key, version)
+    if cached is not None:
         return cached
     kind = kind_of_form(query.form)
     if kind == SOLUTIONS:
@@ -435,7 +397,7 @@ def answer(query: SavedQuery, fmt: ResultFormat, bindings: dict[str, str], page:
         fresh = _graph_answer(query, fmt, bindings)
     else:
         fresh = _ask_answer(query, fmt, bindings)
-    api.answers.put(key, fresh)
+    api.answers.put(key, version, fresh)
     return fresh
 
 
@@ -468,7 +430,7 @@ def entry(query: SavedQuery) -> dict:
             }
             for p in query.params
         ],
-        "url": url_for("api.saved_query", name=query.name),
+        "url": route("api.saved_query", name=query.name),
         "formats": [f.extension for f in formats_for(kind_of_form(query.form))] + ["html"],
         "sparql": query.sparql,
     }
@@ -495,7 +457,7 @@ def catalogue(extension: str | None = None) -> Response:
     else:
         body = {
             "queries": [entry(q) for q in queries],
-            "openapi": url_for("openapi.openapi_document"),
+            "openapi": route("openapi.openapi_document"),
         }
         response = current_app.json.response(body)
     response.vary.add("Accept")
@@ -533,19 +495,22 @@ def _api_headers(response: Response) -> Response:
 def install(app: Flask, service: ServiceState) -> None:
     """Reads the saved queries, gives the app its caches and metrics, and adds the routes."""
     catalogue = read_catalogue(service.settings.queries, rebase=service.namespaces.rebase_text)
-    api = ApiState(catalogue, service.data_version)
-    if not service.queries.capabilities.cacheable:  # as /sparql: no answer of it is kept
-        api.answers, api.results = LruCache(0), LruCache(0)
+    budget = service.settings.result_cache_bytes // 4
+    api = ApiState(
+        catalogue,
+        service.caches.cache("saved-query answers", budget, answer_bytes),
+        service.caches.cache("saved-query results", budget, solutions_bytes),
+    )
     app.extensions[API_EXTENSION_KEY] = api
     service.metrics.gauge(
         "ipkg_api_cache_hits_total",
         "Saved-query calls answered from the cache.",
-        lambda: api.answers.hits,
+        lambda: api.answers.stats.hits,
     )
     service.metrics.gauge(
         "ipkg_api_cache_misses_total",
         "Saved-query calls that ran the query (or rendered a cached result).",
-        lambda: api.answers.misses,
+        lambda: api.answers.stats.misses,
     )
     service.metrics.gauge(
         "ipkg_api_cache_entries",

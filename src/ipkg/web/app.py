@@ -31,6 +31,7 @@ from ipkg.web import (
     protocol,
     resources,
     search,
+    urls,
     void,
 )
 from ipkg.web.errors import register_error_handlers
@@ -107,6 +108,7 @@ def create_app(
     app.register_blueprint(labelling.blueprint)  # /labels for the query page
     search.install(app, service)  # /search over a full-text index
     register_error_handlers(app)
+    urls.install(app)  # every template links through the one URL builder
     http_caching.install(app, service)  # ETag, Cache-Control, 304 and Vary on every answer
     answer_cache.install(app, service)  # repeated /sparql queries answered before Flask
     app.wsgi_app = stamp_arrival(app.wsgi_app)  # type: ignore[method-assign]  # outermost

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
 from ipkg.web.pages import graph_names
 from ipkg.web.state import state
 
 blueprint = Blueprint("export", __name__)
-CACHE_KEY = "ipkg.linkeddata.dumps"
 
 
 @dataclass(frozen=True)
@@ -28,13 +26,8 @@ class Dump:
     gzipped: bytes
 
 
-@dataclass
-class DumpCache:
-    """Dumps already written for the current data (kept on the app, dropped when it changes)."""
-
-    version: tuple = ()
-    dumps: dict[tuple[str, str], Dump] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+def dump_bytes(made: Dump) -> int:
+    return len(made.body) + len(made.gzipped)
 
 
 def data_version() -> tuple:
@@ -52,19 +45,15 @@ def quads_of(graph: str) -> list[ox.Quad]:
 
 
 def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
-    cache: DumpCache = current_app.extensions.setdefault(CACHE_KEY, DumpCache())
+    service = state()
+    cache = service.caches.cache("dumps", service.settings.result_cache_bytes // 4, dump_bytes)
     version = data_version()
-    with cache.lock:
-        if cache.version != version:
-            cache.version, cache.dumps = version, {}
-        found = cache.dumps.get((graph, fmt.key))
+    found = cache.get((graph, fmt.key), version)
     if found is not None:
         return found
-    body = dump(quads_of(graph), fmt, state().namespaces)
+    body = dump(quads_of(graph), fmt, service.namespaces)
     made = Dump(body, gzip.compress(body, 6, mtime=0))
-    with cache.lock:
-        if cache.version == version:
-            cache.dumps[(graph, fmt.key)] = made
+    cache.put((graph, fmt.key), version, made)
     return made
 
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
 from ipkg.linkeddata.describe import prefixes
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.web.pages import catalogue, page_select, site
+from ipkg.web.caches import PAGE_DATA_BYTES
+from ipkg.web.pages import catalogue, page_select
 from ipkg.web.state import state
+from ipkg.web.urls import route
 
 blueprint = Blueprint("home", __name__)
 
@@ -42,7 +35,6 @@ TERMS = """SELECT DISTINCT ?t WHERE {
   UNION { [] ?t [] } UNION { [] a ?t }
   FILTER(isIRI(?t))
 } LIMIT 5000"""
-TERMS_KEY = "ipkg.editor-terms"
 
 
 def known_prefixes() -> dict[str, str]:
@@ -55,19 +47,19 @@ def known_prefixes() -> dict[str, str]:
 def editor_terms() -> Response:
     """The IRIs the editor offers as completions, by the data version they were read at."""
     service = state()
-    cached = current_app.extensions.get(TERMS_KEY)
-    if cached is None or cached[0] != service.data_version:
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    terms = cache.get("editor terms", service.data_version)
+    if terms is None:
         head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
         terms = sorted({row["t"].value for row in page_select()(head + TERMS, {})})
-        cached = (service.data_version, terms)
-        current_app.extensions[TERMS_KEY] = cached
-    return jsonify(cached[1])
+        cache.put("editor terms", service.data_version, terms)
+    return jsonify(terms)
 
 
 @blueprint.get("/favicon.ico")
 def favicon() -> Response:
     """The site's icon for clients that ask for it by the old name."""
-    return redirect(url_for("static", filename="favicon.svg"), 301)
+    return redirect(route("static", filename="favicon.svg"), 301)
 
 
 @blueprint.get("/")
@@ -79,7 +71,6 @@ def home() -> Response:
         service=service,
         queries=catalogue().queries,
         base=service.namespaces.base,
-        site=site(),
         initial=request.args.get("query") or STARTER_QUERY,
         shared="query" in request.args,
         known=json.dumps(known_prefixes()),

@@ -26,9 +26,9 @@ from ipkg.web.pages import (
     languages,
     link_header,
     page_select,
-    site,
 )
 from ipkg.web.state import state
+from ipkg.web.urls import site
 
 blueprint = Blueprint("ontology_page", __name__)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template
 
 from ipkg import __version__
 from ipkg.queries.binding import IRI_PATTERN, MAX_VALUE_LENGTH
 from ipkg.queries.saved import Catalogue, Parameter, SavedQuery
 from ipkg.sparql.formats import formats_for, kind_of_form
 from ipkg.web.pages import catalogue
+from ipkg.web.urls import absolute, route
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -282,7 +283,7 @@ def document(catalogue: Catalogue, server: str) -> dict:
 @blueprint.get("/api/openapi.json")
 def openapi_document() -> Response:
     """The OpenAPI document, for the host the request came to."""
-    body = document(catalogue(), request.host_url.rstrip("/"))
+    body = document(catalogue(), absolute().rstrip("/"))
     response = current_app.json.response(body)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -291,5 +292,5 @@ def openapi_document() -> Response:
 @blueprint.get("/api/docs")
 def api_docs() -> Response:
     """Interactive docs of the saved-query API (Swagger UI, served from this service)."""
-    page = render_template("api_docs.html", spec="/api/openapi.json")
+    page = render_template("api_docs.html", spec=route("openapi.openapi_document"))
     return Response(page, content_type="text/html; charset=utf-8")

@@ -40,18 +40,6 @@ def languages() -> tuple[str, ...]:
     return preferred_languages(request.headers.get("Accept-Language"))
 
 
-def site(path: str = "") -> str:
-    """The URL of a page of this service: under ``--public-base`` if set, else root-relative."""
-    base = state().settings.public_base
-    return (base or "/") + path.lstrip("/")
-
-
-def absolute(path: str = "") -> str:
-    """The absolute URL of a page of this service (for RDF and headers)."""
-    base = state().settings.public_base or request.url_root
-    return base + path.lstrip("/")
-
-
 def link_header(links: list[tuple[str, str]]) -> str:
     return ", ".join(f'<{url}>; rel="alternate"; type="{media}"' for url, media in links)
 
@@ -59,17 +47,6 @@ def link_header(links: list[tuple[str, str]]) -> str:
 def catalogue() -> Catalogue:
     """The saved queries the API of the current app serves."""
     return current_app.extensions[API_EXTENSION_KEY].catalogue
-
-
-def href(iri: str) -> str | None:
-    """Where a link to ``iri`` points: dataset IRIs at this service, other http(s) IRIs as
-    they are, anything else (urn:, mailto:, javascript:, blank nodes) not a link at all."""
-    base = state().namespaces.base
-    if iri.startswith(base):
-        return site(iri[len(base) :])
-    if iri.startswith(("http://", "https://")):
-        return iri
-    return None
 
 
 def graph_names() -> list[str]:

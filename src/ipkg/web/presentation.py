@@ -8,11 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from flask import current_app
-
 from ipkg.linkeddata.describe import PropertyGroup, Select, Term, TypeInfo, prefixes
 from ipkg.linkeddata.dumps import DUMP_FORMATS
 from ipkg.linkeddata.labels import local_name
+from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.pages import labels_of, languages
 from ipkg.web.state import state
 
@@ -28,7 +27,6 @@ SELECT DISTINCT ?p ?inverse WHERE {
   { ?p owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?p }
   FILTER(isIRI(?p) && isIRI(?inverse))
 }"""
-INVERSES_KEY = "ipkg.property-inverses"
 FORMAT_NAMES = {"text/html": "HTML page", **{f.media_type: f.title for f in DUMP_FORMATS}}
 # Words for the well-known properties whose local names read badly.
 WORDS = {
@@ -66,9 +64,10 @@ def alignments(run: Select) -> dict[str, set[str]]:
     """Each property's super- and equivalent properties (transitively), read once per data
     version."""
     service = state()
-    cached = current_app.extensions.get(ALIGNMENTS_KEY)
-    if cached is not None and cached[0] == service.data_version:
-        return cached[1]
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    cached = cache.get("property alignments", service.data_version)
+    if cached is not None:
+        return cached
     above: dict[str, set[str]] = {}
     for row in run(prefixes(service.namespaces) + ALIGNMENTS, {}):
         above.setdefault(row["p"].value, set()).add(row["q"].value)
@@ -80,7 +79,7 @@ def alignments(run: Select) -> dict[str, set[str]]:
             if more:
                 supers |= more
                 changed = True
-    current_app.extensions[ALIGNMENTS_KEY] = (service.data_version, above)
+    cache.put("property alignments", service.data_version, above)
     return above
 
 
@@ -140,13 +139,14 @@ def inverses(run: Select) -> dict[str, str]:
     """Each property's inverse (``owl:inverseOf``, either way round), read once per data
     version."""
     service = state()
-    cached = current_app.extensions.get(INVERSES_KEY)
-    if cached is not None and cached[0] == service.data_version:
-        return cached[1]
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    cached = cache.get("property inverses", service.data_version)
+    if cached is not None:
+        return cached
     found: dict[str, str] = {}
     for row in run(prefixes(service.namespaces) + INVERSES, {}):
         found.setdefault(row["p"].value, row["inverse"].value)
-    current_app.extensions[INVERSES_KEY] = (service.data_version, found)
+    cache.put("property inverses", service.data_version, found)
     return found
 
 

@@ -34,11 +34,9 @@ from ipkg.web.pages import (
     PAGE_CHOICES,
     RDF_CHOICES,
     RESOURCE_406,
-    href,
     languages,
     link_header,
     page_select,
-    site,
 )
 from ipkg.web.presentation import (
     FORMAT_NAMES,
@@ -48,6 +46,7 @@ from ipkg.web.presentation import (
     split_types,
 )
 from ipkg.web.state import state
+from ipkg.web.urls import site
 
 blueprint = Blueprint("resources", __name__)
 
@@ -66,7 +65,7 @@ def why_url(s: str, p: str, o: str) -> str:
 
 @blueprint.app_context_processor
 def _helpers() -> dict:
-    return {"href": href, "site": site, "why_url": why_url}
+    return {"why_url": why_url}
 
 
 def iri_of(path: str) -> str:

@@ -16,8 +16,9 @@ from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.search_index import SearchIndex
 from ipkg.sparql.formats import ResultFormat
 from ipkg.sparql.negotiation import choose
-from ipkg.web.pages import href, languages
+from ipkg.web.pages import languages
 from ipkg.web.state import ServiceState
+from ipkg.web.urls import href
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("search", __name__)

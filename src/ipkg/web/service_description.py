@@ -12,6 +12,7 @@ from ipkg.sparql.formats import FORMATS, by_name
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import HTML
 from ipkg.web.state import ServiceState, state
+from ipkg.web.urls import absolute
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 W3C_FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
@@ -87,8 +88,7 @@ def service_description(req: Request) -> Response:
     """The description in the format the client accepts (406 if none)."""
     fmt = negotiate_or_406(DESCRIPTION_FORMATS, "Not Acceptable: available: {offered}")
     service = state()
-    public = service.settings.public_base  # the endpoint's IRI where it is deployed
-    endpoint = public + "sparql" if public else req.base_url
+    endpoint = absolute("sparql")  # the endpoint's IRI where it is deployed
     if fmt is HTML:
         html = render_template("service.html", service=service, endpoint=endpoint, formats=FORMATS)
         return Response(html, content_type="text/html; charset=utf-8")

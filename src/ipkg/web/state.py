@@ -12,6 +12,7 @@ from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
 from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores.base import Store
+from ipkg.web.caches import CacheRegistry
 from ipkg.web.metrics import Metrics
 
 EXTENSION_KEY = "ipkg"
@@ -38,6 +39,8 @@ class ServiceState:
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
     results: ResultCache = field(default_factory=lambda: ResultCache(0))
+    # Every other cache of what holds for one data version (saved-query answers, dumps, …).
+    caches: CacheRegistry = field(default_factory=CacheRegistry)
 
     @property
     def triple_count(self) -> int:

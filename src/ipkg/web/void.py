@@ -13,9 +13,10 @@ from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
 from ipkg.web.errors import negotiate_or_406
-from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, absolute, graph_names, page_select
+from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, graph_names, page_select
 from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
 from ipkg.web.state import state
+from ipkg.web.urls import absolute
 
 blueprint = Blueprint("void", __name__)
 

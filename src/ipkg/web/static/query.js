@@ -86,7 +86,7 @@
     highlight.replaceChildren(highlighted(editor.value, errorLine));
     highlight.scrollTop = editor.scrollTop;
     highlight.scrollLeft = editor.scrollLeft;
-    share.href = "/?query=" + encodeURIComponent(editor.value);
+    share.href = site + "?query=" + encodeURIComponent(editor.value);
   }
 
   // Errors ---------------------------------------------------------------------------------
@@ -216,7 +216,7 @@
   function loadTerms() {
     // One request for the page's life; completions wait for it.
     if (terms === null) {
-      terms = fetch("/query/terms.json")
+      terms = fetch(site + "query/terms.json")
         .then(function (response) { return response.ok ? response.json() : []; })
         .then(function (iris) {
           return iris.map(shortIri).filter(function (name) { return !/^[a-z][\w+.-]*:\/\//i.test(name); });
@@ -429,7 +429,7 @@
     const query = new URLSearchParams();
     wanted.slice(0, 200).forEach(function (iri) { query.append("iri", iri); });
     try {
-      const response = await fetch("/labels?" + query.toString());
+      const response = await fetch(site + "labels?" + query.toString());
       if (!response.ok) return;
       const found = await response.json();
       wanted.forEach(function (iri) { labels[iri] = found[iri] || null; });
@@ -571,7 +571,7 @@
       }
       showResult(response.headers.get("Content-Type") || "", text, milliseconds);
       remember(editor.value);
-      history.replaceState(null, "", "/?query=" + encodeURIComponent(editor.value));
+      history.replaceState(null, "", site + "?query=" + encodeURIComponent(editor.value));
     } catch (problem) {
       statusLine.textContent = "";
       showError("The request failed: " + problem.message);
@@ -659,7 +659,7 @@
     editor.value = option.dataset.query;
     pickedDescription.replaceChildren(option.dataset.description || "", " ");
     const api = document.createElement("a");
-    api.href = "/api/queries/" + encodeURIComponent(option.value) + ".html";
+    api.href = site + "api/queries/" + encodeURIComponent(option.value) + ".html";
     api.textContent = "As an API call";
     pickedDescription.append(api);
     pickedDescription.hidden = false;
