@@ -355,6 +355,8 @@ class Settings:
                 f"default_graph must be union or separate, got {self.default_graph!r}"
             )
         object.__setattr__(self, "reasoner", Reasoner(self.reasoner))  # a flag gives a str
+        if self.host.startswith("[") and self.host.endswith("]"):  # [::1] is ::1, as in a URL
+            object.__setattr__(self, "host", self.host[1:-1])
         _ = self.store_spec  # parsed (and checked) once
 
     @property

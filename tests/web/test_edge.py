@@ -121,6 +121,7 @@ def test_sixteen_clients_that_never_read_a_large_answer_hold_no_thread(big_serve
     for _ in range(16):
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.bind(("127.0.0.4", 0))  # not the innocent's address: its fair share is its own
         sock.connect(("127.0.0.1", port_of(big_server)))
         sock.sendall(BIG)
         socks.append(sock)

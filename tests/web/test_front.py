@@ -204,3 +204,8 @@ def test_a_body_that_cannot_be_decoded_under_the_cap_is_refused(headers, body, s
     with pytest.raises(BodyRefused) as refused:
         decoded_body(headers, body, 1_048_576)
     assert refused.value.status == status
+
+
+def test_a_fragment_on_the_wire_is_not_part_of_the_path(running):
+    with running.connect() as sock:
+        assert get(sock, "/article#s01").endswith(b"GET /article 0:")

@@ -651,6 +651,7 @@ def wsgi_environ(
     target = request.target
     if not target.startswith(b"/") and b"://" in target:  # absolute form
         target = b"/" + target.split(b"://", 1)[1].partition(b"/")[2]
+    target = target.split(b"#", 1)[0]  # a fragment is the client's own, never the server's
     path, _, query = target.partition(b"?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method.decode("ascii"),
