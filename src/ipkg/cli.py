@@ -39,22 +39,8 @@ from ipkg.sparql.plain_words import syntax_error
 from ipkg.stores import StoreError, opened_store, remote_store, served_store
 from ipkg.stores.remote import pushed
 
-EXPORT_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "xml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-EXPORT_KEYS = {
-    "turtle": "turtle",
-    "json-ld": "jsonld",
-    "nt": "ntriples",
-    "xml": "rdfxml",
-    "trig": "trig",
-    "nquads": "nquads",
-}
+# ``ipkg export --format`` names, each a name of an RDF format of the one format registry.
+EXPORT_FORMATS = ("turtle", "json-ld", "nt", "xml", "trig", "nquads")
 DATA_SETTINGS = ("data", "ontology", "base", "public_base", "reasoner", "cache_dir")
 
 
@@ -90,7 +76,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     check_article(sources, ontology, asserted, cache=None)
     print(
         f"OK: {len(asserted)} asserted triples in {sources.facts.name} conform to the shapes; "
-        f"every quote matches {sources.article.name}"
+        f"every quote matches {sources.article.name}; every fact cites the sentences that "
+        "state it and name its subject"
     )
     return 0
 
@@ -175,12 +162,24 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from ipkg.linkeddata.dumps import BY_KEY, dump, selected
+    from ipkg.linkeddata.dumps import VIEWS, dump, selected
+    from ipkg.sparql.formats import GRAPH, by_name
 
+    graph = "complete" if args.graph == "all" else args.graph
+    fmt = by_name(args.format, GRAPH)  # one of the registry's RDF formats (argparse choices)
+    if graph not in (*GRAPH_NAMES, "complete", *VIEWS):
+        known = ", ".join((*GRAPH_NAMES, "all", *VIEWS))
+        print(
+            f"ipkg export: no graph or view named {args.graph!r} (one of {known})", file=sys.stderr
+        )
+        return 2
+    if graph in VIEWS and fmt.key not in VIEWS[graph].formats:
+        formats = ", ".join(VIEWS[graph].formats)
+        print(f"ipkg export: {graph} is written only as {formats}", file=sys.stderr)
+        return 2
     ns = settings.namespaces()
     quads = _article_quads(settings, _sources(args))
-    graph = "complete" if args.graph == "all" else args.graph
-    body = dump(selected(quads, graph, ns), BY_KEY[EXPORT_KEYS[args.format]], ns)
+    body = dump(selected(quads, graph, ns), fmt, ns)
     if args.output:
         Path(args.output).write_bytes(body)
     else:
@@ -281,8 +280,13 @@ def parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
     add_arguments(query, DATA_SETTINGS)
     export = sub.add_parser("export", help="write the graph in an RDF format")
-    export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="turtle")
-    export.add_argument("--graph", choices=(*GRAPH_NAMES, "all"), default="all")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="turtle")
+    export.add_argument(
+        "--graph",
+        default="all",
+        help=f"{', '.join(GRAPH_NAMES)}, all, or a view: inferred-new, inferred-alignments, "
+        "provenance-rdf12 (Turtle or N-Triples, RDF 1.2)",
+    )
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
     add_arguments(export, ("base", "public_base", "reasoner", "cache_dir"))
     serve = sub.add_parser("serve", help="serve the SPARQL endpoint")

@@ -132,7 +132,6 @@ _OXIGRAPH = {
 EXPECTED: dict[str, dict[str, Deviation]] = {
     "memory": {**_ENGINE, **_POLICY},
     "disk": {**_ENGINE, **_POLICY},
-    "remote": {**_POLICY},
     "oxigraph": {**_ENGINE, **_OXIGRAPH},
 }
 

@@ -33,6 +33,7 @@ class Service:
     headers: dict[str, str] = field(default_factory=dict)  # sent with every write
     session: requests.Session = field(default_factory=requests.Session)
     loaded: object = None  # the dataset now loaded (None: unknown)
+    load_by_update: bool = False  # one SPARQL Update per dataset instead of Graph Store PUTs
 
     @property
     def query_url(self) -> str:
@@ -124,13 +125,15 @@ def ipkg(tmp: Path, store: str = "memory", extra: Sequence[str] = (), name: str 
         *extra,
     ]
     server = start_server(tmp, args, env={"IPKG_UPDATE_TOKEN": TOKEN})
+    kind = store.split(":", 1)[0]
     service = Service(
-        name or store.split(":", 1)[0],
+        name or kind,
         server.url,
         "/sparql",
         "/sparql",
         "/store",
         headers={"Authorization": f"Bearer {TOKEN}"},
+        load_by_update=kind != "memory",  # a disk or remote write costs 100s of ms
     )
     return Running(service, server=server)
 

@@ -133,3 +133,16 @@ def test_label_choice_follows_accept_language_with_english_fallback():
 def test_unlabelled_iris_get_readable_names():
     assert local_name("http://xmlns.com/foaf/0.1/Person") == "foaf:Person"
     assert local_name("https://ipkg.example.org/id/cnipa") == "cnipa"
+
+
+def test_each_link_says_whether_the_article_states_reads_or_derives_it(run):
+    hub = page(run, "hub/shanghai")
+    successes = values(hub, NS.ontology + "initialSuccessIn")
+    assert successes and all(link.support.key == "read" for link in successes.values())
+    assert all("s07 names no hub" in link.support.reason for link in successes.values())
+    located = values(hub, NS.ontology + "locatedIn")
+    assert all(link.support.key == "stated" for link in located.values())
+    period = page(run, "period/past-four-years")
+    begins = next(iter(values(period, "http://www.w3.org/2006/time#hasBeginning").values()))
+    assert begins.support.key == "derived"
+    assert begins.support.reason == "the article's date less the period's duration"

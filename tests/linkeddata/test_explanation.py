@@ -137,3 +137,23 @@ def test_asserted_triple_needs_no_reasoning(store):
 def test_absent_triple_is_reported_absent(store):
     e = why(store, person("zhang-zhicheng"), RDF_TYPE, term("University"))
     assert not e.exists
+
+
+def test_an_inferred_alignment_is_told_from_an_inferred_new_fact(store):
+    aligned = why(
+        store, person("zhang-zhicheng"), RDF_TYPE, ox.NamedNode("http://xmlns.com/foaf/0.1/Person")
+    )
+    assert aligned.inferred and aligned.alignment and aligned.kind == "alignment"
+    new = why(store, person("zhang-zhicheng"), term("worksFor"), ox.NamedNode(person("cnipa")))
+    assert new.inferred and not new.alignment and new.kind == "new fact"
+
+
+def test_a_stated_triple_read_from_context_says_its_reading(store):
+    e = why(
+        store,
+        NS.instances + "hub/beijing",
+        term("initialSuccessIn"),
+        ox.NamedNode(NS.instances + "field/top-level-design"),
+    )
+    assert not e.inferred and e.support is not None and e.support.key == "read"
+    assert {s.number for s in e.sentences} == {6, 7}

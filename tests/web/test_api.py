@@ -367,7 +367,10 @@ def test_every_real_saved_query_runs_in_every_format(article_server) -> None:
 @needs_real_queries
 def test_the_article_talent_counts_come_out_of_a_saved_query(article_server) -> None:
     text = get(article_server, "/api/queries/talent-growth.csv").content.decode("utf-8")
-    assert text == "before,after,growth,growthPercent\r\n690000,860000,170000,24.6\r\n"
+    assert text == (
+        "before,after,growth,growthPercent,qualifier,unit\r\n"
+        "690000,860000,170000,24.6,as stated,persons\r\n"
+    )
     page = get(article_server, "/api/queries/talent-growth.html").text
     assert page.count("<svg") == 1
     assert "690,000 → 860,000 (+24.6%)" in page

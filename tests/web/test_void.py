@@ -10,6 +10,7 @@ import rdflib
 import requests
 from rdflib.namespace import DCTERMS, VOID
 
+from ipkg.linkeddata.dumps import VIEWS
 from support.servers import listed_dumps
 
 IPKG = rdflib.Namespace("https://ipkg.example.org/ontology#")
@@ -47,7 +48,8 @@ def test_triple_count_matches_the_service(article_server, void):
     ready = requests.get(article_server.url + "/readyz", timeout=30).json()
     assert int(graph.value(me, VOID.triples)) == ready["triples"]
     subsets = list(graph.objects(me, VOID.subset))
-    assert len(subsets) == len(listed_dumps(article_server)) - 1  # all but "complete"
+    graphs = set(listed_dumps(article_server)) - set(VIEWS)
+    assert len(subsets) == len(graphs) - 1  # all but "complete"; views are subsets of graphs
     assert all(int(graph.value(s, VOID.triples)) > 0 for s in subsets)
 
 
@@ -151,7 +153,7 @@ def test_each_subset_counts_the_triples_of_its_dump(article_server, void):
     graph, me = void
     subsets = list(graph.objects(me, VOID.subset))
     names = {str(graph.value(s, SD_NAME)).rsplit("/", 1)[-1]: s for s in subsets}
-    assert set(names) == set(listed_dumps(article_server)) - {"complete"}
+    assert set(names) == set(listed_dumps(article_server)) - {"complete"} - set(VIEWS)
     for name, subset in names.items():
         assert int(graph.value(subset, VOID.triples)) == n_triples_count(article_server, name)
         dumps = {str(d).rsplit("/", 1)[-1] for d in graph.objects(subset, VOID.dataDump)}
@@ -164,3 +166,36 @@ def test_void_features_every_format_served(article_server, void):
     features = {str(f) for f in graph.objects(me, VOID.feature)}
     served = set.union(*listed_dumps(article_server).values())
     assert features == {"http://www.w3.org/ns/formats/" + FORMATS[ext] for ext in served}
+
+
+def test_void_counts_the_facts_of_each_kind_of_support(article_server, void):
+    graph, me = void
+    asserted = next(s for s in graph.objects(me, VOID.subset) if str(s).endswith("#asserted"))
+    kinds = {
+        str(graph.value(s, DCTERMS.subject)).rsplit("/", 1)[-1]: int(graph.value(s, VOID.entities))
+        for s in graph.objects(asserted, VOID.subset)
+        if graph.value(s, DCTERMS.subject) is not None
+    }
+    assert set(kinds) == {"stated", "read", "derived"}
+    query = (
+        "SELECT ?k (COUNT(?st) AS ?n) WHERE { ?st <https://ipkg.example.org/ontology#support> ?k }"
+        " GROUP BY ?k"
+    )
+    answer = requests.get(
+        article_server.url + "/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    ).json()["results"]["bindings"]
+    counted = {r["k"]["value"].rsplit("/", 1)[-1]: int(r["n"]["value"]) for r in answer}
+    assert kinds == counted and counted["read"] > 0 and counted["derived"] > 0
+
+
+def test_void_lists_each_view_under_the_graph_it_is_made_from(article_server, void):
+    graph, me = void
+    by_name = {str(s).rsplit("#", 1)[-1]: s for s in graph.objects(me, VOID.subset)}
+    for name, view in VIEWS.items():
+        nested = {
+            str(s).rsplit("#", 1)[-1] for s in graph.objects(by_name[view.source], VOID.subset)
+        }
+        assert name in nested

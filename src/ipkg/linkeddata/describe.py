@@ -102,6 +102,16 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Support:
+    """How the article supports a reified fact: ``key`` is stated, read or derived, ``kind``
+    its label, ``reason`` the reading in words or the rule's label."""
+
+    key: str
+    kind: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Link:
     """One triple shown on a page: the other end, where it is stated, and why it holds."""
 
@@ -112,6 +122,7 @@ class Link:
     in_ontology: bool = False
     sentences: tuple[Sentence, ...] = ()
     details: tuple[tuple[Term, Term], ...] = ()
+    support: Support | None = None
 
 
 @dataclass(frozen=True)
@@ -221,13 +232,16 @@ BLANK_DETAILS = """SELECT DISTINCT ?this ?b ?p ?o ?pl ?ol WHERE {
   OPTIONAL { ?p rdfs:label ?pl }
   OPTIONAL { ?o rdfs:label ?ol }
 } LIMIT %d"""
-SUPPORT = """SELECT DISTINCT ?this ?s ?p ?o ?sentence ?n ?exact WHERE {
+SUPPORT = """SELECT DISTINCT ?this ?s ?p ?o ?sentence ?n ?exact ?kind ?kindl ?reading ?rulel WHERE {
   { ?st rdf:subject ?this ; rdf:predicate ?p ; rdf:object ?o . BIND(?this AS ?s) }
   UNION
   { ?st rdf:object ?this ; rdf:predicate ?p ; rdf:subject ?s . BIND(?this AS ?o) }
   ?st prov:wasDerivedFrom ?sentence .
   OPTIONAL { ?sentence ipkg:sentenceNumber ?n }
   OPTIONAL { ?sentence oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?exact }
+  OPTIONAL { ?st ipkg:support ?kind . OPTIONAL { ?kind rdfs:label ?kindl } }
+  OPTIONAL { ?st ipkg:reading ?reading }
+  OPTIONAL { ?st ipkg:rule ?rule . OPTIONAL { ?rule rdfs:label ?rulel } }
 }"""
 STATISTIC = """SELECT ?this ?kind ?x ?xl ?rel ?whole ?wl WHERE {
   VALUES ?kind { ipkg:qualifier ipkg:unit ipkg:measure ipkg:refPeriod ipkg:refArea
@@ -250,16 +264,37 @@ def sentence_of(row: Row) -> Sentence:
     return Sentence(row["sentence"].value, n, exact.value if exact is not None else "")
 
 
-def supporting_sentences(
+TripleKey = tuple[str, str, str]
+
+
+def support_of(row: Row) -> Support | None:
+    """The kind of support named in a row with ``kind``, ``kindl``, ``reading`` and ``rulel``."""
+    kind = row.get("kind")
+    if kind is None:
+        return None
+    label = row.get("kindl")
+    reason = row.get("reading") or row.get("rulel")
+    return Support(
+        kind.value.rsplit("/", 1)[-1],
+        label.value if label is not None else local_name(kind.value),
+        reason.value if reason is not None else "",
+    )
+
+
+def supporting_facts(
     run: Select, ns: Namespaces, iri: str
-) -> dict[tuple[str, str, str], tuple[Sentence, ...]]:
-    """The sentences behind each reified fact whose subject or object is ``iri``, by triple
-    (subject, predicate, object in N-Triples form)."""
-    found: dict[tuple[str, str, str], set[Sentence]] = {}
+) -> tuple[dict[TripleKey, tuple[Sentence, ...]], dict[TripleKey, Support]]:
+    """The sentences behind each reified fact whose subject or object is ``iri``, and how they
+    support it, by triple (subject, predicate, object in N-Triples form)."""
+    found: dict[TripleKey, set[Sentence]] = {}
+    kinds: dict[TripleKey, Support] = {}
     for row in run(prefixes(ns) + SUPPORT, {"this": ox.NamedNode(iri)}):
         key = (_key(row["s"]), _key(row["p"]), _key(row["o"]))
         found.setdefault(key, set()).add(sentence_of(row))
-    return {k: tuple(sorted(v, key=sentence_order)) for k, v in found.items()}
+        support = support_of(row)
+        if support is not None:
+            kinds[key] = support
+    return {k: tuple(sorted(v, key=sentence_order)) for k, v in found.items()}, kinds
 
 
 def sentence_order(sentence: Sentence) -> tuple[int, str]:
@@ -284,6 +319,7 @@ def _grouped(
                 in_ontology="ontology" in roles,
                 sentences=item["sentences"],
                 details=item.get("details", ()),
+                support=item.get("support"),
             )
         )
 
@@ -337,7 +373,7 @@ def describe(run: Select, ns: Namespaces, iri: str, languages: tuple[str, ...]) 
     labels = _Labels(languages)
     out_rows = run(prefixes(ns) + OUTGOING % MAX_LINKS, {"this": this})
     in_rows = run(prefixes(ns) + INCOMING % MAX_LINKS, {"this": this})
-    support = supporting_sentences(run, ns, iri)
+    support, kinds = supporting_facts(run, ns, iri)
     own_labels: set[tuple[str, str]] = set()
     definitions: set[tuple[str, str]] = set()
     outgoing: dict[tuple[str, str], dict] = {}
@@ -356,6 +392,7 @@ def describe(run: Select, ns: Namespaces, iri: str, languages: tuple[str, ...]) 
                 "v": o,
                 "roles": set(),
                 "sentences": support.get((str(this), _key(p), _key(o)), ()),
+                "support": kinds.get((str(this), _key(p), _key(o))),
             },
         )
         item["roles"].add(graph_role(row.get("g"), ns))
@@ -371,6 +408,7 @@ def describe(run: Select, ns: Namespaces, iri: str, languages: tuple[str, ...]) 
                 "v": s,
                 "roles": set(),
                 "sentences": support.get((_key(s), _key(p), str(this)), ()),
+                "support": kinds.get((_key(s), _key(p), str(this))),
             },
         )
         item["roles"].add(graph_role(row.get("g"), ns))

@@ -1,6 +1,8 @@
 """Dumps of the dataset: the asserted, inferred or complete graph in Turtle (prefixed, blank
 nodes nested), JSON-LD (compacted with the project's own ``@context``), N-Triples, RDF/XML,
-TriG and N-Quads. The web service and ``ipkg export`` both write them with :func:`dump`."""
+TriG and N-Quads, and views derived from one graph (:data:`VIEWS`: the inferred graph split
+into new facts and alignments, the provenance as RDF 1.2 annotations). The web service and
+``ipkg export`` both write them with :func:`dump`."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
 from ipkg.build.terms import RDF_LANG_STRING, XSD_STRING, rdflib_graph
+from ipkg.linkeddata.inference_kinds import ALIGNMENT, NEW, of_kind
 from ipkg.namespaces import COMMON_PREFIXES, RDF_TYPE, XSD, Namespaces
-from ipkg.sparql.serialisation import RDF_FORMATS, xml_safe_bytes
+from ipkg.sparql.formats import DUMP_FORMATS, RDF_FORMATS, ResultFormat
+from ipkg.sparql.serialisation import xml_safe_bytes
 
 EXTRA_PREFIXES = {
     "qb": "http://purl.org/linked-data/cube#",
@@ -29,25 +33,7 @@ GRAPHS = ("asserted", "inferred", "complete", "ontology")
 """The dumps every article dataset has: its named graphs, and ``complete``, all graphs together."""
 
 
-@dataclass(frozen=True)
-class DumpFormat:
-    """One format of the dumps: its key in :mod:`ipkg.sparql.formats`, extension and media type."""
-
-    key: str
-    extension: str
-    media_type: str
-    title: str
-    keeps_graphs: bool = False
-
-
-DUMP_FORMATS = (
-    DumpFormat("turtle", "ttl", "text/turtle", "Turtle"),
-    DumpFormat("jsonld", "jsonld", "application/ld+json", "JSON-LD"),
-    DumpFormat("ntriples", "nt", "application/n-triples", "N-Triples"),
-    DumpFormat("rdfxml", "rdf", "application/rdf+xml", "RDF/XML"),
-    DumpFormat("trig", "trig", "application/trig", "TriG", keeps_graphs=True),
-    DumpFormat("nquads", "nq", "application/n-quads", "N-Quads", keeps_graphs=True),
-)
+DumpFormat = ResultFormat  # a dump is in one of the registry's RDF formats
 BY_EXTENSION = {f.extension: f for f in DUMP_FORMATS}
 BY_KEY = {f.key: f for f in DUMP_FORMATS}
 
@@ -69,7 +55,11 @@ def context(ns: Namespaces) -> dict:
 
 
 def selected(quads: Iterable[ox.Quad], graph: str, ns: Namespaces) -> list[ox.Quad]:
-    """The quads of one dump: one named graph, or every quad for ``complete``."""
+    """The quads of one dump: one named graph, every quad for ``complete``, or a view made
+    from its graph."""
+    if graph in VIEWS:
+        view = VIEWS[graph]
+        return view.quads(selected(quads, view.source, ns), ns)
     if graph == "complete":
         return list(quads)
     name = ns.graph(graph)
@@ -89,7 +79,8 @@ def dump(quads: Iterable[ox.Quad], fmt: DumpFormat, ns: Namespaces) -> bytes:
     """The quads in ``fmt``: graph names kept in TriG and N-Quads, merged otherwise."""
     quads = list(quads)
     if fmt.key == "turtle":
-        return turtle(_triples(quads), ns)
+        triples = _triples(quads)
+        return turtle12(triples, ns) if has_triple_terms(triples) else turtle(triples, ns)
     if fmt.key == "jsonld":
         return jsonld(_triples(quads), ns)
     buffer = io.BytesIO()
@@ -211,3 +202,96 @@ def jsonld(triples: Iterable[ox.Triple], ns: Namespaces) -> bytes:
 def read_back(data: bytes, fmt: DumpFormat) -> list[ox.Quad]:
     """Parses a dump (for round-trip checks)."""
     return list(ox.parse(data, format=RDF_FORMATS[fmt.key]))
+
+
+# ---- views: dumps derived from one graph -----------------------------------------------------
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+REIFICATION = {RDF + "subject", RDF + "predicate", RDF + "object"}
+RDF_STATEMENT = RDF + "Statement"
+RDF_REIFIES = ox.NamedNode(RDF + "reifies")
+
+
+def annotated(quads: Iterable[ox.Quad], ns: Namespaces) -> list[ox.Quad]:
+    """The asserted graph in RDF 1.2: every ``rdf:Statement`` becomes the reifier of its fact
+    (``_:r rdf:reifies <<( s p o )>>``, written ``s p o ~ _:r {| ... |}`` in Turtle 1.2) and
+    keeps what it says about the fact (its sentences, support, reading, rule and inputs); the
+    ``rdf:Statement`` typing and ``rdf:subject``/``predicate``/``object`` triples go."""
+    quads = list(quads)
+    parts: dict[ox.Term, dict[str, ox.Term]] = {}
+    statements = set()
+    for q in quads:
+        if q.predicate.value in REIFICATION:
+            parts.setdefault(q.subject, {})[q.predicate.value] = q.object
+        elif q.predicate.value == RDF_TYPE and q.object == ox.NamedNode(RDF_STATEMENT):
+            statements.add(q.subject)
+    graph_of = {q.subject: q.graph_name for q in quads}
+    out = []
+    for q in quads:
+        if q.subject in statements and (
+            q.predicate.value in REIFICATION or q.predicate.value == RDF_TYPE
+        ):
+            continue
+        out.append(q)
+    for node in statements:
+        p = parts.get(node, {})
+        if len(p) == 3:
+            fact = ox.Triple(p[RDF + "subject"], p[RDF + "predicate"], p[RDF + "object"])
+            out.append(ox.Quad(node, RDF_REIFIES, fact, graph_of[node]))
+    return out
+
+
+@dataclass(frozen=True)
+class View:
+    """A dump derived from one graph: the inferred graph split by what each triple adds, or
+    the asserted graph with its provenance as RDF 1.2 annotations."""
+
+    name: str
+    source: str
+    title: str
+    formats: tuple[str, ...]
+    kind: str = ""
+
+    def quads(self, quads: Iterable[ox.Quad], ns: Namespaces) -> list[ox.Quad]:
+        if self.name == "provenance-rdf12":
+            return annotated(quads, ns)
+        return of_kind(quads, self.kind, ns)
+
+
+ALL_FORMATS = tuple(f.key for f in DUMP_FORMATS)
+VIEWS = {
+    v.name: v
+    for v in (
+        View(
+            "inferred-new",
+            "inferred",
+            "the inferred triples that add a fact in ipkg's own terms",
+            ALL_FORMATS,
+            NEW,
+        ),
+        View(
+            "inferred-alignments",
+            "inferred",
+            "the inferred triples that restate a fact in another vocabulary",
+            ALL_FORMATS,
+            ALIGNMENT,
+        ),
+        View(
+            "provenance-rdf12",
+            "asserted",
+            "the asserted graph with each fact's support as an RDF 1.2 annotation",
+            ("turtle", "ntriples"),
+        ),
+    )
+}
+
+
+def has_triple_terms(triples: Iterable[ox.Triple]) -> bool:
+    return any(isinstance(t.object, ox.Triple) for t in triples)
+
+
+def turtle12(triples: Iterable[ox.Triple], ns: Namespaces) -> bytes:
+    """Turtle 1.2 (triple terms), written by pyoxigraph with the dumps' prefixes."""
+    buffer = io.BytesIO()
+    ox.serialize(list(triples), buffer, format=ox.RdfFormat.TURTLE, prefixes=prefixes(ns))
+    return buffer.getvalue()

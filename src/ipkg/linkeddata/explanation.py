@@ -13,12 +13,15 @@ from ipkg.linkeddata.describe import (
     OxTerm,
     Select,
     Sentence,
+    Support,
     Term,
     graph_role,
     prefixes,
     sentence_of,
     sentence_order,
+    support_of,
 )
+from ipkg.linkeddata.inference_kinds import ALIGNMENT, kind_of
 from ipkg.linkeddata.labels import local_name, pick
 from ipkg.namespaces import OWL, RDF_TYPE, RDFS, Namespaces
 
@@ -165,6 +168,7 @@ class Premise:
     role: str  # "asserted", "ontology", "inferred" or "missing"
     sentences: tuple[Sentence, ...] = ()
     because: tuple[Derivation, ...] = ()
+    support: Support | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,15 @@ class Explanation:
     object: Term
     roles: tuple[str, ...]
     derivations: tuple[Derivation, ...]
+    kind: str = ""
+    """For an inferred triple: a new fact in ipkg's terms, or an alignment that restates a
+    fact in another vocabulary (:mod:`ipkg.linkeddata.inference_kinds`)."""
+    support: Support | None = None
+    sentences: tuple[Sentence, ...] = ()
+
+    @property
+    def alignment(self) -> bool:
+        return self.kind == ALIGNMENT
 
     @property
     def exists(self) -> bool:
@@ -194,14 +207,19 @@ class Explanation:
         return "inferred" in self.roles
 
 
-TRIPLE_FACTS = """SELECT DISTINCT ?s ?p ?o ?g ?sentence ?n ?exact WHERE {
+TRIPLE_FACTS = """SELECT DISTINCT ?s ?p ?o ?g ?sentence ?n ?exact ?kind ?kindl ?reading ?rulel
+WHERE {
   { GRAPH ?g { ?s ?p ?o } }
   UNION
   { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?sentence .
     OPTIONAL { ?sentence ipkg:sentenceNumber ?n }
-    OPTIONAL { ?sentence oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?exact } }
+    OPTIONAL { ?sentence oa:hasSelector ?sel . ?sel a oa:TextQuoteSelector ; oa:exact ?exact }
+    OPTIONAL { ?st ipkg:support ?kind . OPTIONAL { ?kind rdfs:label ?kindl } }
+    OPTIONAL { ?st ipkg:reading ?reading }
+    OPTIONAL { ?st ipkg:rule ?rule . OPTIONAL { ?rule rdfs:label ?rulel } } }
 }"""
 LABELS = "SELECT ?x ?l WHERE { ?x rdfs:label ?l }"
+Facts = tuple[tuple[str, ...], tuple[Sentence, ...], Support | None]
 
 
 class _Explainer:
@@ -213,7 +231,7 @@ class _Explainer:
         self.languages = languages
         self.head = prefixes(ns) + f"PREFIX owl: <{OWL}>\n"
         self.labels: dict[str, str] = {}
-        self.facts: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[Sentence, ...]]] = {}
+        self.facts: dict[tuple[str, str, str], Facts] = {}
 
     def term(self, t: OxTerm) -> Term:
         if isinstance(t, ox.NamedNode):
@@ -232,10 +250,9 @@ class _Explainer:
         datatype = "" if t.language else t.datatype.value
         return Term("literal", t.value, t.value, t.language or "", datatype, str(t))
 
-    def triple_facts(
-        self, s: OxTerm, p: OxTerm, o: OxTerm
-    ) -> tuple[tuple[str, ...], tuple[Sentence, ...]]:
-        """The roles of the graphs that hold the triple, and the sentences stating it."""
+    def triple_facts(self, s: OxTerm, p: OxTerm, o: OxTerm) -> Facts:
+        """The roles of the graphs that hold the triple, the sentences stating it, and how
+        they support it."""
         key = (str(s), str(p), str(o))
         if key not in self.facts:
             bindings = {"s": s, "p": p, "o": o}
@@ -244,9 +261,11 @@ class _Explainer:
             if not roles and self.run_ask(bindings):
                 roles.add("asserted")
             sentences = {sentence_of(r) for r in rows if "sentence" in r}
+            supports = [found for r in rows if (found := support_of(r)) is not None]
             self.facts[key] = (
                 tuple(sorted(roles)),
                 tuple(sorted(sentences, key=sentence_order)),
+                supports[0] if supports else None,
             )
         return self.facts[key]
 
@@ -294,13 +313,13 @@ class _Explainer:
             key = f"{s} {p} {o}"
             if key in path:
                 return None  # circular: the premise is the conclusion being explained
-            roles, sentences = self.triple_facts(s, p, o)
+            roles, sentences, support = self.triple_facts(s, p, o)
             role = _main_role(roles)
             because: tuple[Derivation, ...] = ()
             if role == "inferred" and depth < MAX_DEPTH:
                 because = self.derivations(s, p, o, depth + 1, path | {key})[:1]
             premises.append(
-                Premise(self.term(s), self.term(p), self.term(o), role, sentences, because)
+                Premise(self.term(s), self.term(p), self.term(o), role, sentences, because, support)
             )
         return tuple(premises)
 
@@ -330,8 +349,19 @@ def explain(
     """Why the triple holds: the graphs stating it and, if it is inferred, its derivations."""
     s, p, o = triple
     explainer = _Explainer(run, ns, languages)
-    roles, _sentences = explainer.triple_facts(s, p, o)
+    roles, sentences, support = explainer.triple_facts(s, p, o)
     derivations: tuple[Derivation, ...] = ()
+    kind = ""
     if "inferred" in roles:
         derivations = explainer.derivations(s, p, o, 1, frozenset({f"{s} {p} {o}"}))
-    return Explanation(explainer.term(s), explainer.term(p), explainer.term(o), roles, derivations)
+        kind = kind_of(p.value, o.value if isinstance(o, ox.NamedNode) else "", ns)
+    return Explanation(
+        explainer.term(s),
+        explainer.term(p),
+        explainer.term(o),
+        roles,
+        derivations,
+        kind,
+        support,
+        sentences,
+    )

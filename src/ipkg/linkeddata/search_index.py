@@ -27,8 +27,10 @@ SUBCLASSES = """SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf ?super .
   FILTER(isIRI(?sub) && isIRI(?super) && ?sub != ?super) }"""
 SENTENCES = """SELECT ?sentence ?exact WHERE {
   ?sentence a ipkg:Sentence ; oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact }"""
+# A sentence cited only for a reading of its context (a heading) does not mention the resource.
 MENTIONS = """SELECT DISTINCT ?sentence ?x WHERE {
-  ?st prov:wasDerivedFrom ?sentence ; rdf:subject ?x . FILTER(isIRI(?x)) }"""
+  ?st prov:wasDerivedFrom ?sentence ; rdf:subject ?x . FILTER(isIRI(?x))
+  FILTER NOT EXISTS { ?st ipkg:support id:support\\/read } }"""
 ALTERNATIVE = ("/core#altLabel", "/alternateName")
 # Label hits rank above alternative names, which rank above sentences that mention a resource.
 FIELD_RANK = {"label": 0, "alt": 1, "sentence": 2}

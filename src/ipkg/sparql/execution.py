@@ -12,7 +12,12 @@ from ipkg.errors import ErrorKind
 from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.sparql.formats import BY_KEY
 from ipkg.sparql.plain_words import syntax_error
-from ipkg.sparql.serialisation import ResultTooLarge, write_boolean, write_graph, write_solutions
+from ipkg.sparql.serialisation import (
+    ResultTooLarge,
+    write_boolean,
+    write_graph,
+    write_query_solutions,
+)
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,7 @@ def serialised(result, request: QueryRequest) -> QueryOutcome:
     if isinstance(result, ox.QueryBoolean | bool):
         return QueryOutcome(write_boolean(fmt, bool(result)), fmt.content_type, 1)
     if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = (tuple(solution) for solution in result)  # values in variable order
-        body, count = write_solutions(fmt, variables, rows, request.max_rows, request.max_bytes)
+        body, count = write_query_solutions(fmt, result, request.max_rows, request.max_bytes)
     else:
         prefixes = {**COMMON_PREFIXES, **request.prefixes}
         body, count = write_graph(fmt, result, request.max_rows, request.max_bytes, prefixes)

@@ -32,12 +32,74 @@ from ipkg.sparql.isolation import confine, described, die_with_parent, required
 
 log = logging.getLogger(__name__)
 
+SPAWN_WAIT = 60.0  # seconds a freshly forked worker has to open its store and report in
+
+
+_HEADER = struct.Struct("!i")  # multiprocessing.Connection's framing, which the worker speaks
+_LONG_HEADER = struct.Struct("!Q")  # after a header of -1: a message of 2 GiB or more
+
+
+class WorkerGone(EOFError):
+    """The worker's end of the channel closed (it crashed or was killed)."""
+
+
+class DeadlinePassed(TimeoutError):
+    """No complete answer came before the deadline."""
+
 
 @dataclass
 class _Worker:
+    """A worker process and the HTTP side's end of its channel: a blocking socket whose reads
+    the kernel times out (``SO_RCVTIMEO``), so a thread waiting for an answer sleeps in one
+    ``recv`` and wakes when the first bytes arrive, with no poll before it."""
+
     pid: int
-    conn: Connection
+    sock: socket.socket
     generation: int = 0
+
+    def send(self, payload: bytes) -> None:
+        if len(payload) > 0x7FFFFFFF:
+            self.sock.sendall(_HEADER.pack(-1) + _LONG_HEADER.pack(len(payload)))
+        elif len(payload) < 16_384:  # one write, as multiprocessing does for small messages
+            self.sock.sendall(_HEADER.pack(len(payload)) + payload)
+            return
+        else:
+            self.sock.sendall(_HEADER.pack(len(payload)))
+        self.sock.sendall(payload)
+
+    def receive(self, deadline: float) -> bytes:
+        """One whole message; DeadlinePassed if it is not all in by ``deadline``."""
+        data = self._read(4, deadline)
+        (size,) = _HEADER.unpack(data[:4])
+        if size == -1:
+            data = data[:4] + self._read(8, deadline, data[4:])
+            (size,) = _LONG_HEADER.unpack(data[4:12])
+            start = 12
+        else:
+            start = 4
+        return self._read(size, deadline, data[start:])
+
+    def _read(self, size: int, deadline: float, have: bytes = b"") -> bytes:
+        buffer = bytearray(have)
+        while len(buffer) < size:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlinePassed
+            seconds, micros = int(left), max(int(left % 1 * 1_000_000), 1)
+            self.sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", seconds, micros)
+            )
+            try:
+                chunk = self.sock.recv(max(size - len(buffer), 65_536))
+            except BlockingIOError:  # SO_RCVTIMEO ran out
+                raise DeadlinePassed from None
+            if not chunk:
+                raise WorkerGone("the query worker closed its channel")
+            buffer += chunk
+        return bytes(buffer)  # a header read may hold the body too: one request is in flight
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 # What workers query: a store forked from the zygote, or a function that opens one in the worker
@@ -170,6 +232,11 @@ class WorkerPool:
         theirs.close()
         return ours, pid
 
+    @property
+    def zygote_pid(self) -> int:
+        """The process that forks the workers (each worker is its child)."""
+        return self._zygote
+
     def zygote_alive(self) -> bool:
         """Whether the process that forks workers still runs (a dead one is reaped)."""
         try:
@@ -208,8 +275,13 @@ class WorkerPool:
             message, fds, _flags, _addr = socket.recv_fds(self._control, 32, 1)
         if not fds:
             raise RuntimeError("the query worker zygote has stopped")
-        worker = _Worker(int(message), Connection(fds[0]), self._generation)
-        self.isolation = pickle.loads(worker.conn.recv_bytes())
+        worker = _Worker(int(message), socket.socket(fileno=fds[0]), self._generation)
+        try:
+            self.isolation = pickle.loads(worker.receive(time.monotonic() + SPAWN_WAIT))
+        except DeadlinePassed:
+            _kill(worker.pid)
+            worker.close()
+            raise RuntimeError("a new query worker did not report in time") from None
         return worker
 
     def _spawn(self) -> _Worker:
@@ -222,7 +294,7 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker) -> None:
         _kill(worker.pid)
-        worker.conn.close()
+        worker.close()
         self._settle()
         if worker.generation != self._generation:
             return  # a refresh is under way or done: it starts the new workers
@@ -236,7 +308,7 @@ class WorkerPool:
             self._idle.put(worker)
         else:
             _kill(worker.pid)
-            worker.conn.close()
+            worker.close()
         self._settle()
 
     def _settle(self) -> None:
@@ -265,7 +337,7 @@ class WorkerPool:
                 self._give_back(worker)
                 continue
             try:
-                worker.conn.send_bytes(pickle.dumps(request))
+                worker.send(pickle.dumps(request))
             except OSError:  # it died while idle (killed from outside): use another
                 self._replace(worker)
                 continue
@@ -273,13 +345,13 @@ class WorkerPool:
 
     def _await(self, worker: _Worker, deadline: float, timeout: float) -> QueryOutcome:
         try:
-            if not worker.conn.poll(max(deadline - time.monotonic(), 0)):
-                self._count("killed_at_deadline")
-                self._replace(worker)
-                return QueryOutcome.error(
-                    ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
-                )
-            outcome: QueryOutcome = pickle.loads(worker.conn.recv_bytes())
+            outcome: QueryOutcome = pickle.loads(worker.receive(deadline))
+        except DeadlinePassed:
+            self._count("killed_at_deadline")
+            self._replace(worker)
+            return QueryOutcome.error(
+                ErrorKind.TIMEOUT, f"query stopped at its deadline of {timeout:g} s"
+            )
         except (EOFError, OSError, pickle.UnpicklingError):
             self._count("crashed")
             self._replace(worker)
@@ -317,7 +389,7 @@ class WorkerPool:
             except queue.Empty:
                 return
             _kill(worker.pid)
-            worker.conn.close()
+            worker.close()
 
     def _reload_zygote(self, nquads: bytes) -> None:
         with self._lock:
@@ -341,7 +413,7 @@ class WorkerPool:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            worker.conn.close()
+            worker.close()
             _kill(worker.pid)
         try:
             os.kill(self._zygote, signal.SIGKILL)

@@ -74,12 +74,15 @@ class ResultCache:
 
     def get_sent(
         self, key: tuple, version: int
-    ) -> tuple[QueryOutcome, tuple[str, list[tuple[str, str]]]] | None:
-        """The answer and the HTTP head it was sent with, if both are kept (a hit); None
-        otherwise, and then not counted: the caller goes on to :meth:`get`."""
+    ) -> tuple[QueryOutcome, tuple[str, list[tuple[str, str]]] | None] | None:
+        """The answer kept for ``key`` at data ``version`` and the HTTP head it was sent with
+        (None until :meth:`remember_head`), counted as a hit; None, counted as a miss. The one
+        lookup of a request: a caller that gets None does not ask :meth:`get` again."""
         with self._lock:
-            entry = self._entries.get((version, key)) if version == self._version else None
-            if entry is None or entry.head is None:
+            self._follow(version)
+            entry = self._entries.get((version, key))
+            if entry is None:
+                self.stats.misses += 1
                 return None
             self._entries.move_to_end((version, key))
             self.stats.hits += 1

@@ -3,8 +3,10 @@
 Flask's request context, routing and hooks cost more than the lookup itself, so a WSGI layer
 in front of the app reads the query operation, and if its answer is in the cache together with
 the HTTP head the app sent it with the first time (every hook's headers included), sends both
-again: counted in ``/metrics`` and written to the access log like any request. Anything else
-(a miss, an error, another route, a rate-limited service) goes on to the app unchanged.
+again: counted in ``/metrics`` and written to the access log like any request. A miss goes on
+to the app with the operation it read and the outcome of its lookup in the environ, so the
+request is parsed once and the cache looked up once. Anything else (an error, another route, a
+rate-limited service) goes on to the app unchanged.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from ipkg.errors import IpkgError
 from ipkg.web import http_caching
 from ipkg.web.errors import status_of
 from ipkg.web.observability import record
-from ipkg.web.protocol import PATH, answer_key, read_operation
-from ipkg.web.state import ServiceState
+from ipkg.web.protocol import PATH, Operation, answer_key, read_operation
+from ipkg.web.state import LOOKUP_KEY, OPERATION_KEY, ServiceState
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -38,27 +40,30 @@ class CachedAnswers:
         if environ.get("PATH_INFO") != PATH or method not in ("GET", "POST"):
             return self.app(environ, start_response)
         started = time.perf_counter()
-        found = self._key(environ)
-        if found is None:
+        operation = self._operation(environ)
+        if operation is None:
             return self.app(environ, start_response)
-        key, text = found
+        key = answer_key(operation, environ.get("HTTP_ACCEPT"), environ)
         service = self.service
         version = service.data_version
-        sent = service.results.get_sent(key, version)
-        if sent is None:
+        found = service.results.get_sent(key, version)
+        environ[OPERATION_KEY] = operation  # the app reads neither the request nor the cache
+        environ[LOOKUP_KEY] = (key, version, found[0] if found else None)
+        if found is None or found[1] is None:
             return self.app(environ, self._remembering(start_response, key, version))
-        outcome, (status, headers) = sent
+        outcome, (status, headers) = found
         status, headers, with_body = http_caching.replayed(
             service.settings, environ, status, headers
         )
         start_response(status, headers)
         elapsed = time.perf_counter() - started
         code = status_of(outcome.failure) if with_body else 304
-        record(service.metrics, (method, PATH, PATH), code, elapsed, text, outcome.rows)
+        record(service.metrics, (method, PATH, PATH), code, elapsed, operation.text, outcome.rows)
         return [outcome.body] if with_body else []
 
-    def _key(self, environ: dict) -> tuple[tuple, str] | None:
-        """The cache key and query text of a query operation; None for anything else."""
+    def _operation(self, environ: dict) -> Operation | None:
+        """The query operation of the request; None for anything else (an update, a
+        malformed request, one too long: the app answers those)."""
         body = None
         if environ["REQUEST_METHOD"] == "POST":
             try:
@@ -74,13 +79,13 @@ class CachedAnswers:
         except (IpkgError, ValueError):
             operation = None
         finally:
-            if body is not None:  # the app reads the body again
+            if body is not None:  # the app may read the body again (a form's other fields)
                 environ["wsgi.input"] = io.BytesIO(body)
         if operation is None or operation.kind != "query":
             return None
         if len(operation.text) > self.service.settings.max_query_length:
             return None
-        return answer_key(operation, environ.get("HTTP_ACCEPT"), environ), operation.text
+        return operation
 
     def _remembering(self, start_response: Callable, key: tuple, version: int) -> Callable:
         """``start_response`` that notes the head of an answer the app has just cached."""

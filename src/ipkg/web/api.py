@@ -23,7 +23,7 @@ from ipkg.namespaces import COMMON_PREFIXES
 from ipkg.queries.binding import BindingError, substitutions
 from ipkg.queries.saved import Catalogue, SavedQuery, read_catalogue
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
-from ipkg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, kind_of_form
+from ipkg.sparql.formats import GRAPH, JSON, SOLUTIONS, ResultFormat, formats_for, kind_of_form
 from ipkg.sparql.inspection import inspect_request
 from ipkg.sparql.results_json import term_from_json
 from ipkg.sparql.serialisation import ResultTooLarge, write_solutions
@@ -37,7 +37,7 @@ from ipkg.web.urls import absolute, route, site
 
 blueprint = Blueprint("api", __name__)
 
-CATALOGUE_JSON = ResultFormat("catalogue", "application/json", frozenset(), "json")
+CATALOGUE_JSON = JSON
 API_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Link, X-Result-Count, X-Total-Count",

@@ -14,7 +14,7 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ipkg.errors import RETRYABLE, ErrorKind, IpkgError
-from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.formats import HTML, JSON, PLAIN, ResultFormat
 from ipkg.sparql.negotiation import choose
 from ipkg.web.error_pages import html_error_page
 
@@ -44,9 +44,6 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
 HEADERS_OF_KIND: dict[ErrorKind, dict[str, str]] = {
     ErrorKind.UNAUTHORIZED: {"WWW-Authenticate": 'Bearer realm="ipkg"'},
 }
-PLAIN = ResultFormat("text", "text/plain", frozenset(), "txt")
-JSON = ResultFormat("json", "application/json", frozenset(), "json")
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
 ERROR_BODIES = [PLAIN, JSON, HTML]  # plain text wins a tie (and */*)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, DumpFormat, context, dump
+from ipkg.linkeddata.dumps import BY_EXTENSION, DUMP_FORMATS, VIEWS, DumpFormat, context, dump
 from ipkg.web.pages import graph_names
 from ipkg.web.state import state
 
@@ -37,11 +37,21 @@ def data_version() -> tuple:
 
 
 def quads_of(graph: str) -> list[ox.Quad]:
-    """The quads of a dump (every graph for ``complete``), read whole from the store."""
+    """The quads of a dump (every graph for ``complete``; a view made from its graph), read
+    whole from the store."""
     service = state()
-    return service.backend.graph_quads(
-        None if graph == "complete" else service.namespaces.graph(graph)
+    view = VIEWS.get(graph)
+    name = view.source if view else graph
+    quads = service.backend.graph_quads(
+        None if name == "complete" else service.namespaces.graph(name)
     )
+    return view.quads(quads, service.namespaces) if view else quads
+
+
+def view_names() -> list[str]:
+    """The views /export/ offers: those whose graph this service has."""
+    graphs = graph_names()
+    return [name for name, view in VIEWS.items() if view.source in graphs]
 
 
 def cached_dump(graph: str, fmt: DumpFormat) -> Dump:
@@ -84,11 +94,13 @@ def _not_found(what: str) -> Response:
 def export_file(name: str) -> Response:
     """One dump, e.g. ``/export/complete.ttl``."""
     graph, _, ext = name.partition(".")
-    if graph not in graph_names():
+    if graph not in graph_names() and graph not in view_names():
         return _not_found(f"no graph named {graph!r}")
     fmt = BY_EXTENSION.get(ext)
     if fmt is None:
         return _not_found(f"no dump format with extension {ext!r}")
+    if graph in VIEWS and fmt.key not in VIEWS[graph].formats:
+        return _not_found(f"no {fmt.title} dump of {graph!r}")
     made = cached_dump(graph, fmt)
     zipped = accepts_gzip()
     body = made.gzipped if zipped else made.body
@@ -111,7 +123,10 @@ def export_index() -> Response:
     graphs = graph_names()
     counts = {g: sizes.get(ns.graph(g), 0) for g in graphs if g != "complete"}
     counts["complete"] = state().union_size
-    html = render_template("export.html", graphs=graphs, formats=DUMP_FORMATS, counts=counts)
+    views = [VIEWS[name] for name in view_names()]
+    html = render_template(
+        "export.html", graphs=graphs, formats=DUMP_FORMATS, counts=counts, views=views
+    )
     return Response(html, content_type="text/html; charset=utf-8")
 
 

@@ -15,7 +15,13 @@ from flask import Blueprint, Request, Response, request
 from ipkg.build.loading import RdfInputError, parse_bytes
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryRequest, UpdateRequest
-from ipkg.sparql.formats import GRAPH, formats_for
+from ipkg.sparql.formats import (
+    GRAPH,
+    GRAPH_BODY_FORMATS,
+    formats_for,
+    from_media_type,
+    media_types_of,
+)
 from ipkg.stores.base import DEFAULT_GRAPH, StoreError
 from ipkg.stores.updates import (
     Change,
@@ -37,14 +43,6 @@ READ_ONLY = (
     "This endpoint is read-only: SPARQL Update is disabled. "
     "(An operator can enable authenticated updates.)"
 )
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
 
 
 def refuse_unauthorised(req: Request, token: str) -> None:
@@ -168,15 +166,15 @@ def _read_graph(service: ServiceState, target: str) -> Response:
 
 
 def _parsed(body: bytes, mimetype: str, source: str, base: str) -> list[ox.Triple]:
-    fmt = BODY_FORMATS.get(mimetype)
-    if fmt is None:
-        known = ", ".join(BODY_FORMATS)
+    fmt = from_media_type(mimetype, GRAPH_BODY_FORMATS)
+    if fmt is None or fmt.rdf is None:
+        known = ", ".join(media_types_of(GRAPH_BODY_FORMATS))
         raise WriteRefused(
             ErrorKind.UNSUPPORTED_MEDIA_TYPE,
             f"send the graph as one of: {known} (or multipart/form-data of them)",
         )
     try:
-        quads = parse_bytes(body, fmt, source, base_iri=base)
+        quads = parse_bytes(body, fmt.rdf, source, base_iri=base)
     except RdfInputError as exc:
         raise WriteRefused(ErrorKind.BAD_REQUEST, str(exc)) from None
     return [q.triple for q in quads]

@@ -12,13 +12,16 @@ from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from ipkg.web.metrics import Metrics
-from ipkg.web.state import ServiceState, state
+from ipkg.web.state import OPERATION_KEY, ServiceState, state
 
 blueprint = Blueprint("observability", __name__)
 access_log = logging.getLogger("ipkg.access")
 
 
 def _query_text() -> str | None:
+    operation = request.environ.get(OPERATION_KEY)  # read once, in front of the app
+    if operation is not None:
+        return operation.text
     text = request.args.get("query")
     try:
         if text is None and request.mimetype == "application/sparql-query":

@@ -12,19 +12,14 @@ import pyoxigraph as ox
 from flask import current_app, request
 
 from ipkg.linkeddata.describe import Select, prefixes
-from ipkg.linkeddata.dumps import BY_KEY
 from ipkg.linkeddata.labels import pick, preferred_languages
 from ipkg.queries.saved import Catalogue
-from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.formats import BY_KEY, HTML
 from ipkg.web.query_service import request_select
 from ipkg.web.state import state
 
 API_EXTENSION_KEY = "ipkg.api"  # where the saved-query API keeps its state on the app
-HTML = ResultFormat("html", "text/html", frozenset(), "html")
-RDF_CHOICES = [
-    ResultFormat(f.key, f.media_type, frozenset(), f.extension)
-    for f in (BY_KEY["turtle"], BY_KEY["jsonld"], BY_KEY["ntriples"], BY_KEY["rdfxml"])
-]
+RDF_CHOICES = [BY_KEY[key] for key in ("turtle", "jsonld", "ntriples", "rdfxml")]
 PAGE_CHOICES = [HTML, *RDF_CHOICES]
 RESOURCE_406 = "Not Acceptable: this resource is available as {offered}"
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ipkg.linkeddata.describe import PropertyGroup, Select, Term, TypeInfo, prefixes
-from ipkg.linkeddata.dumps import DUMP_FORMATS
 from ipkg.linkeddata.labels import local_name
+from ipkg.sparql.formats import DUMP_FORMATS, HTML
 from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.pages import labels_of, languages
 from ipkg.web.state import state
@@ -27,7 +27,7 @@ SELECT DISTINCT ?p ?inverse WHERE {
   { ?p owl:inverseOf ?inverse } UNION { ?inverse owl:inverseOf ?p }
   FILTER(isIRI(?p) && isIRI(?inverse))
 }"""
-FORMAT_NAMES = {"text/html": "HTML page", **{f.media_type: f.title for f in DUMP_FORMATS}}
+FORMAT_NAMES = {f.media_type: f.title for f in (HTML, *DUMP_FORMATS)}
 # Words for the well-known properties whose local names read badly.
 WORDS = {
     "http://www.w3.org/2004/02/skos/core#altLabel": "alternative name",

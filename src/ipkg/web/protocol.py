@@ -20,7 +20,7 @@ from ipkg.sparql.outbound import refuse_outbound
 from ipkg.web.graph_store import answer_update
 from ipkg.web.query_service import error_of, run_for_request
 from ipkg.web.service_description import service_description
-from ipkg.web.state import state
+from ipkg.web.state import LOOKUP_KEY, OPERATION_KEY, state
 
 blueprint = Blueprint("protocol", __name__)
 PATH = "/sparql"
@@ -235,9 +235,14 @@ def answer_query(operation: Operation) -> Response:
             kind=ErrorKind.URI_TOO_LONG if request.method == "GET" else ErrorKind.TOO_LARGE,
         )
     accept = request.headers.get("Accept")
-    key = answer_key(operation, accept, request.environ)
-    cache, version = service.results, service.data_version
-    if cache.enabled and (kept := cache.get(key, version)) is not None:
+    cache = service.results
+    looked_up = request.environ.get(LOOKUP_KEY)
+    if looked_up is not None:  # the WSGI layer in front looked it up already
+        key, version, kept = looked_up
+    else:
+        key, version = answer_key(operation, accept, request.environ), service.data_version
+        kept = cache.get(key, version) if cache.enabled else None
+    if kept is not None:
         return _answer(kept, "hit")
     inspection = inspect_request(operation.text)
     if inspection.form == "UPDATE":
@@ -264,7 +269,7 @@ def sparql() -> Response:
     """The SPARQL 1.1 Protocol endpoint (and its service description on a bare GET)."""
     if request.method == "OPTIONS":
         return Response(status=204)
-    operation = read_operation(request)
+    operation = request.environ.get(OPERATION_KEY) or read_operation(request)
     if operation is None:
         return service_description(request)
     if len(operation.text) > state().settings.max_query_length:

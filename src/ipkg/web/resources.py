@@ -359,10 +359,7 @@ def graph(name: str) -> Response:
         return not_found(iri_of("graph/" + name))
     choices = [
         HTML,
-        *[
-            ResultFormat(f.key, f.media_type, frozenset(), f.extension)
-            for f in BY_EXTENSION.values()
-        ],
+        *[f for f in BY_EXTENSION.values()],
     ]
     fmt = negotiate_or_406(choices, RESOURCE_406)
     target = site("export/") + "#" + name if fmt is HTML else site(f"export/{name}.{fmt.extension}")

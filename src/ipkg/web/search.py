@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.search_index import SearchIndex
-from ipkg.sparql.formats import ResultFormat
+from ipkg.sparql.formats import HTML, JSON
 from ipkg.sparql.negotiation import choose
 from ipkg.web.pages import languages
 from ipkg.web.state import ServiceState
@@ -24,10 +24,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("search", __name__)
 
 EXTENSION_KEY = "ipkg.search"
-CHOICES = [
-    ResultFormat("html", "text/html", frozenset(), "html"),
-    ResultFormat("json", "application/json", frozenset(), "json"),
-]
+CHOICES = [HTML, JSON]
 MAX_QUERY = 200
 
 

@@ -15,6 +15,12 @@ from ipkg.stores.base import Store
 from ipkg.web.caches import CacheRegistry
 from ipkg.web.metrics import Metrics
 
+# What the WSGI layer in front (answer_cache.py) leaves in the environ for the app, so that a
+# request is parsed once and the result cache looked up once. Clients cannot set these keys
+# (their headers arrive as HTTP_*).
+OPERATION_KEY = "ipkg.operation"  # the Operation read from the request
+LOOKUP_KEY = "ipkg.cache_lookup"  # (key, version, kept answer or None) of the one lookup
+
 EXTENSION_KEY = "ipkg"
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
 
 from ipkg.linkeddata.describe import Select, prefixes
-from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, dump
+from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, VIEWS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, graph_names, page_select
@@ -22,6 +22,7 @@ blueprint = Blueprint("void", __name__)
 
 VOID = "http://rdfs.org/ns/void#"
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
+RDF_STATEMENT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#Statement"
 SD_NAME = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#name")
 CHOICES = [*RDF_CHOICES, HTML]
 
@@ -35,6 +36,9 @@ ENTITIES = """SELECT ?space (COUNT(DISTINCT ?x) AS ?n) WHERE {
 EXAMPLES = """SELECT ?c (MIN(STR(?x)) AS ?example) WHERE {
   VALUES ?c { ipkg:Person ipkg:GovernmentAgency ipkg:University ipkg:Statistic ipkg:Article }
   ?x a ?c . FILTER(isIRI(?x)) } GROUP BY ?c"""
+SUPPORT_KINDS = """SELECT ?kind ?label (COUNT(DISTINCT ?st) AS ?n) WHERE {
+  ?st ipkg:support ?kind . OPTIONAL { ?kind rdfs:label ?label FILTER(LANG(?label) = "en") } }
+GROUP BY ?kind ?label ORDER BY ?kind"""
 LICENCE = """SELECT ?licence WHERE {
   { ?x a owl:Ontology } UNION { ?x a ipkg:Article } ?x dcterms:license ?licence } LIMIT 1"""
 SOURCE = """SELECT ?source WHERE {
@@ -118,7 +122,44 @@ def void_triples(run: Select) -> list[ox.Triple]:
             add(subset, DCTERMS + "description", ox.Literal(note, language="en"))
         for fmt in DUMP_FORMATS:
             add(subset, VOID + "dataDump", ox.NamedNode(absolute(f"export/{name}.{fmt.extension}")))
+    if "asserted" in graph_names():
+        _support_subsets(run, head, ox.NamedNode(absolute(".well-known/void") + "#asserted"), add)
+    _view_subsets(add)
     return triples
+
+
+def _support_subsets(run: Select, head: str, asserted: ox.NamedNode, add) -> None:
+    """One subset of the asserted graph per kind of support (stated, read from context,
+    derived): how many of the article's facts it supports that way (``void:entities``, the
+    reified statements)."""
+    for row in run(head + SUPPORT_KINDS, {}):
+        key = row["kind"].value.rsplit("/", 1)[-1]
+        label = row["label"].value if row.get("label") is not None else key
+        subset = ox.NamedNode(absolute(".well-known/void") + "#support-" + key)
+        add(asserted, VOID + "subset", subset)
+        add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        add(subset, DCTERMS + "title", ox.Literal(f"facts {label}", language="en"))
+        add(subset, DCTERMS + "subject", row["kind"])
+        add(subset, VOID + "entities", _integer(int(row["n"].value)))
+        add(subset, VOID + "class", ox.NamedNode(RDF_STATEMENT))
+
+
+def _view_subsets(add) -> None:
+    """One subset per view /export/ offers (the inferred graph split, the RDF 1.2 view), under
+    the subset of the graph it is made from."""
+    graphs = graph_names()
+    for view in VIEWS.values():
+        if view.source not in graphs:
+            continue
+        subset = ox.NamedNode(absolute(".well-known/void") + "#" + view.name)
+        source = ox.NamedNode(absolute(".well-known/void") + "#" + view.source)
+        add(source, VOID + "subset", subset)
+        add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        add(subset, DCTERMS + "title", ox.Literal(view.title, language="en"))
+        for fmt in DUMP_FORMATS:
+            if fmt.key in view.formats:
+                dump_iri = absolute(f"export/{view.name}.{fmt.extension}")
+                add(subset, VOID + "dataDump", ox.NamedNode(dump_iri))
 
 
 @blueprint.get("/.well-known/void")
