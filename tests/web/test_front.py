@@ -155,18 +155,25 @@ def test_connections_over_the_per_address_cap_are_closed_at_accept():
         server.stop()
 
 
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
 def test_at_the_global_limit_a_new_address_gets_in_and_a_flooding_one_does_not():
     server = Running(EdgeLimits(max_connections=20, client_connections=100))
     try:
         flood = [server.connect("127.0.0.8") for _ in range(20)]
-        time.sleep(0.3)
-        with server.connect() as innocent:
-            assert get(innocent).startswith(b"HTTP/1.1 200")
+        assert wait_until(lambda: len(server.front.connections) == 20)
+        innocent = server.connect()
+        assert get(innocent).startswith(b"HTTP/1.1 200")
         assert server.front.evicted >= 1
-        late = server.connect("127.0.0.8")
+        late = server.connect("127.0.0.8")  # the limit is still reached: innocent is open
         late.settimeout(2)
         assert late.recv(10) == b""  # the flooding address holds its share: closed at once
-        for sock in [*flood, late]:
+        for sock in [*flood, late, innocent]:
             sock.close()
     finally:
         server.stop()
