@@ -3,7 +3,8 @@ what differed. A test's data goes in through the service's Graph Store Protocol 
 query or update through the SPARQL Protocol, the query or update file's IRI given as its
 ``BASE`` (the suite resolves each file against its own IRI); a default-graph file is sent
 with an ``@base`` of its file IRI (the default graph has no IRI of its own to resolve
-against), a named graph's file as written."""
+against), a named graph's file as written. An update test's starting data goes in by one
+``DROP ALL ; INSERT DATA`` (one write instead of one per graph)."""
 
 from __future__ import annotations
 
@@ -98,13 +99,14 @@ def _load_by_update(service: Service, graphs: Graphs) -> None:
         raise LoadFailed(f"loading answered {response.status_code}: {response.text[:300]}")
 
 
-def load(service: Service, graphs: Graphs) -> None:
-    """Replaces the service's data by the test's (nothing when it is already loaded)."""
+def load(service: Service, graphs: Graphs, *, by_update: bool = False) -> None:
+    """Replaces the service's data by the test's (nothing when it is already loaded): by
+    Graph Store PUTs, or by one SPARQL Update where ``by_update`` or the service asks."""
     old, service.loaded = service.loaded, None  # unknown until every PUT succeeded
     if old == graphs:
         service.loaded = old
         return
-    if service.load_by_update:
+    if by_update or service.load_by_update:
         _load_by_update(service, graphs)
         service.loaded = graphs
         return
@@ -209,7 +211,7 @@ def run_syntax(case: Case, service: Service) -> Verdict:
 
 
 def run_update(case: Case, service: Service) -> Verdict:
-    load(service, case.data)
+    load(service, case.data, by_update=True)  # one write: the state before is the test's
     response = service.update(_with_base(case.action))
     if response.status_code >= 300:
         return failed(f"the update answered {response.status_code}: {response.text[:400]}")
