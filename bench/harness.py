@@ -60,7 +60,7 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({_cpu_model()}), {_ram_gib():.1f} GiB RAM, "
         f"Linux {platform.release()}; Python {platform.python_version()}, "
         f"pyoxigraph {_version('pyoxigraph')}, rdflib {_version('rdflib')}, "
-        f"flask {_version('flask')}, gunicorn {_version('gunicorn')}, "
+        f"flask {_version('flask')}, h11 {_version('h11')}, "
         f"rdflib-endpoint {_version('rdflib-endpoint')}, uvicorn {_version('uvicorn')}; "
         f"load average at start {load}"
     )
@@ -93,8 +93,8 @@ def tree_memory(pid: int) -> TreeMemory:
 
 
 def query_workers(server: RunningServer) -> int:
-    """Live query workers of an ``ipkg serve``: master -> gunicorn worker -> zygote -> workers."""
-    return sum(1 for depth in descendants(server.process.pid).values() if depth == 3)
+    """Live query workers of an ``ipkg serve``: the server -> zygote -> workers."""
+    return sum(1 for depth in descendants(server.process.pid).values() if depth == 2)
 
 
 def wait_for_workers(server: RunningServer, expected: int, timeout: float = 15.0) -> int:

@@ -1,10 +1,12 @@
 """Load test of ``ipkg serve`` as deployed: a realistic mix (saved-query API, ad-hoc SPARQL,
 resource pages, dumps — whichever of those routes the server has) at 64 connections for 60 s,
 then the same with one hostile query started every second, then the same while 200 slow
-clients (from 127.0.0.2) each hold a connection that sends half a request head.
+clients (from 127.0.0.2) each hold a connection that sends half a request head, then under
+each edge attack of bench/attacks.py (framing triggers, a crafted chunked body, clients that
+never read, a 2,000-connection flood from 80 addresses).
 
 Checks: zero errors; RSS of the server's process tree at the end within 10 % of after warm-up;
-in the hostile run the other requests' p99 within 2x of the quiet run's, and every query worker
+in every attacked run the other requests' p99 within 2x of the quiet run's, and every query worker
 still there afterwards. ``python bench/load.py [--duration 60] [--connections 64]`` prints the
 table and writes ``bench/results/load.md``.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import rdflib
 import requests
+from attacks import ATTACKS, attack, closed
 from harness import (
     ROOT,
     RunningServer,
@@ -235,14 +238,6 @@ def slow_clients(url: str, count: int = SLOW_CLIENTS, source: str = "127.0.0.2")
         sock.setblocking(False)
         return sock
 
-    def closed(sock: socket.socket) -> bool:
-        try:
-            return sock.recv(1) == b""
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
-
     def attack() -> None:
         socks: list[socket.socket] = []
         while not stop.is_set():
@@ -269,6 +264,7 @@ def run_scenario(
     warmup: float,
     workers: int,
     hostile: bool = True,
+    edge: bool = False,
 ) -> Scenario:
     """Warm-up, the quiet run, then (optionally) the hostile run, on one server."""
     deck = mix.weighted()
@@ -283,6 +279,11 @@ def run_scenario(
         with slow_clients(server.url):
             slowed = run_load(server.url, deck, connections, duration)
         phases.append(Phase("slow clients", slowed, memory, tree_memory(server.process.pid)))
+        port = int(server.url.rsplit(":", 1)[1])
+        for name in ATTACKS if edge else ():  # issue 20's edge attacks
+            with attack(name, port):
+                attacked = run_load(server.url, deck, connections, duration)
+            phases.append(Phase(name, attacked, memory, tree_memory(server.process.pid)))
     left = wait_for_workers(server, workers)
     return Scenario(phases, workers, left, metric_values(server))
 
@@ -323,7 +324,7 @@ def render(scenario: Scenario, mix: Mix, args: argparse.Namespace, about: str) -
         "# Load test: realistic mix, quiet and under attack",
         f"Machine: {about}.",
         f"Server: `ipkg serve {' '.join(args.server_args)}` "
-        "(gunicorn with ipkg's buffering worker, "
+        "(ipkg's h11 front, "
         f"{args.query_workers} query workers, {args.query_timeout:g} s deadline). "
         f"Client: bench/loadgen.py, {args.connections} keep-alive connections, closed loop, "
         f"{args.duration:g} s per run after {args.warmup:g} s of warm-up. Mix shares: "
@@ -337,7 +338,12 @@ def render(scenario: Scenario, mix: Mix, args: argparse.Namespace, about: str) -
         "expected 503 at the deadline (or 429 over its address's share; it connects "
         "from 127.0.0.2). Slow-client run: the same mix while "
         f"{SLOW_CLIENTS} connections from 127.0.0.2 each send half a request head and "
-        "nothing more (reopened as soon as the server closes one).",
+        "nothing more (reopened as soon as the server closes one). Edge runs (bench/attacks.py, "
+        "each attack in a process of its own): 16 connections for each of the five framing "
+        "triggers from 127.0.0.3; the 90 KB crafted chunked body sent again and again; 16 "
+        "clients from 127.0.0.4 with a 4 KB receive buffer asking for a ~9 MB answer and never "
+        "reading; 2,000 silent connections from 80 addresses (127.0.0.10-89), each reopened "
+        "when closed.",
         "Left out: " + ("; ".join(mix.notes) if mix.notes else "nothing") + ".",
         markdown_table(header, rows),
         "Memory of the server's process tree (MiB; RSS summed over processes, PSS shares "
@@ -411,7 +417,7 @@ def main() -> None:
             started = time.monotonic()
             scenario = run_scenario(
                 server, mix, args.connections, args.duration, args.warmup,
-                args.query_workers, hostile=not args.quiet_only,
+                args.query_workers, hostile=not args.quiet_only, edge=not args.quiet_only,
             )  # fmt: skip
             print(f"ran for {time.monotonic() - started:.0f} s")
         finally:

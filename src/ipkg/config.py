@@ -163,6 +163,38 @@ class Settings:
             "connections from it are closed (slow-client defence)"
         },
     )
+    head_timeout: float = field(
+        default=5.0,
+        metadata={
+            "help": "seconds a connection has to send a request head (a fresh connection from "
+            "its start, a request from its first byte); past this it is closed"
+        },
+    )
+    send_timeout: float = field(
+        default=30.0,
+        metadata={
+            "help": "seconds an answer may go without the client reading any of it; past "
+            "this the connection is closed (answers are buffered: no thread waits)"
+        },
+    )
+    keepalive_timeout: float = field(
+        default=15.0,
+        metadata={"help": "seconds an idle keep-alive connection is kept open"},
+    )
+    client_connections: int = field(
+        default=128,
+        metadata={
+            "help": "open connections one client address may have (an IPv6 /64 counts as one "
+            "address; the --trusted-proxy is exempt); further ones are closed at accept"
+        },
+    )
+    max_connections: int = field(
+        default=1024,
+        metadata={
+            "help": "open connections in all; over it, accepting one closes the oldest "
+            "connection that holds no request in a thread (lowered to the descriptor limit)"
+        },
+    )
     trusted_proxy: str = field(
         default="",
         metadata={
@@ -269,6 +301,8 @@ class Settings:
             "query_workers",
             "client_queries",
             "client_pending",
+            "client_connections",
+            "max_connections",
             "threads",
             "max_query_length",
             "max_body",
@@ -284,13 +318,22 @@ class Settings:
             raise ConfigError(f"result_cache_bytes must be >= 0, got {self.result_cache_bytes}")
         if not 1 <= self.port <= 65_535:
             raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
-        for name in ("query_timeout", "rate_limit", "rate_burst", "client_timeout"):
+        for name in (
+            "query_timeout",
+            "rate_limit",
+            "rate_burst",
+            "client_timeout",
+            "head_timeout",
+            "send_timeout",
+            "keepalive_timeout",
+        ):
             if not math.isfinite(getattr(self, name)):
                 raise ConfigError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.rate_limit < 0 or self.rate_burst < 1:
             raise ConfigError("rate_limit must be >= 0 and rate_burst >= 1")
-        if self.client_timeout <= 0:
-            raise ConfigError(f"client_timeout must be positive, got {self.client_timeout}")
+        for name in ("client_timeout", "head_timeout", "send_timeout", "keepalive_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if self.query_timeout <= 0:
             raise ConfigError(f"query_timeout must be positive, got {self.query_timeout}")
         if self.ontology and not self.data:
@@ -312,6 +355,8 @@ class Settings:
                 f"default_graph must be union or separate, got {self.default_graph!r}"
             )
         object.__setattr__(self, "reasoner", Reasoner(self.reasoner))  # a flag gives a str
+        if self.host.startswith("[") and self.host.endswith("]"):  # [::1] is ::1, as in a URL
+            object.__setattr__(self, "host", self.host[1:-1])
         _ = self.store_spec  # parsed (and checked) once
 
     @property

@@ -55,6 +55,7 @@ def start_server(
     env: dict[str, str] | None = None,
     timeout: float = 300,
     port: int | None = None,
+    host: str = "127.0.0.1",
 ) -> RunningServer:
     """Starts ``ipkg serve`` with extra ``args`` on ``port`` (default: a free one, so a test
     that must name the port in its args takes :func:`free_port` first); returns once ready."""
@@ -65,12 +66,13 @@ def start_server(
     # the first server pays for SHACL validation and OWL-RL reasoning.
     cache = tmp.parent / "ipkg-cache"
     environment = {**os.environ, "IPKG_CACHE_DIR": str(cache), **(env or {})}
-    command = [sys.executable, "-m", "ipkg", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "ipkg", "serve", "--host", host, "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, *args], stdout=out, stderr=subprocess.STDOUT, env=environment
         )
-    server = RunningServer(process, f"http://127.0.0.1:{port}", log)
+    bare = host.strip("[]")
+    server = RunningServer(process, f"http://{f'[{bare}]' if ':' in bare else bare}:{port}", log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -250,11 +250,9 @@ def test_an_empty_data_file_is_refused_at_start_and_on_reload_keeps_the_data(tmp
 
 
 def zygote_pid(server: RunningServer) -> int:
-    """The pid of the query worker zygote: the gunicorn worker's child whose own children
-    are the query workers."""
-    master = server.process.pid
-    (worker,) = children(master)
-    for pid in children(worker):
+    """The pid of the query worker zygote: the server's child whose own children are the
+    query workers."""
+    for pid in children(server.process.pid):
         if children(pid):
             return pid
     raise AssertionError("no zygote found")

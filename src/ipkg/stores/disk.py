@@ -95,6 +95,9 @@ class DiskStore(PooledStore):
         self.database = self.path / "oxigraph"
         self.meta_path = self.path / "meta.json"
         self.meta: dict[str, Any] = self._read_meta()
+        self.rebuilt = False  # built from the inputs by this open (writes made before: gone)
+        # The graphs written over HTTP by this process, replayed if a reload rebuilds.
+        self.written: dict[str, Sequence[ox.Quad]] = {}
 
     @classmethod
     def opened(
@@ -110,6 +113,7 @@ class DiskStore(PooledStore):
             return store
         log.info("disk store %s: building from the inputs", path)
         store.build(input_key, build())
+        store.rebuilt = True
         return store
 
     def _read_meta(self) -> dict[str, Any]:
@@ -189,7 +193,10 @@ class DiskStore(PooledStore):
 
     def _commit(self, change: Callable[[ox.Store], None]) -> None:
         self._write_meta(clean=False)
-        writer = ox.Store(str(self.database))
+        try:
+            writer = ox.Store(str(self.database))
+        except OSError as exc:  # another process holds the lock: a server fault, not the client's
+            raise StoreError(f"the disk store cannot be opened for writing: {exc}") from exc
         try:
             change(writer)  # one transaction: all of it or nothing survives a crash
             writer.flush()
@@ -201,6 +208,7 @@ class DiskStore(PooledStore):
     def replace_graphs(self, graphs: Mapping[str, Sequence[ox.Quad]]) -> None:
         update = replacement_update(graphs)
         self._write(lambda writer: writer.update(update))
+        self.written.update(graphs)
 
     def apply_update(self, update: str, base_iri: str | None = None) -> None:
         self._write(lambda writer: writer.update(update, base_iri=base_iri))

@@ -1,5 +1,6 @@
 """The default store: the whole dataset in an in-memory pyoxigraph store, queried by forked
-workers that share it copy-on-write. Nothing survives a restart."""
+workers that share it copy-on-write. Nothing survives a restart; the graphs written over
+HTTP are kept so that a reload replays them onto the new data."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class MemoryStore(PooledStore):
         self.store = store
         self._sizes = sizes_of(store)
         self._union = distinct_triples(store)
+        # Every graph written over HTTP, as it now is: a reload replays them onto new data.
+        self.written: dict[str, Sequence[ox.Quad]] = {}
 
     def worker_source(self) -> ox.Store:
         return self.store  # forked workers share it copy-on-write
@@ -54,6 +57,7 @@ class MemoryStore(PooledStore):
         self.store = new
         self._sizes = sizes_of(new)
         self._union = distinct_triples(new)
+        self.written.update(graphs)
 
     def apply_update(self, update: str, base_iri: str | None = None) -> None:
         self.replace_graphs(updated_graphs(self.store, update, base_iri))
