@@ -32,10 +32,13 @@ class Capabilities:
     local_workers: bool
     # Only this service changes the data, so an answer may be kept until its next write.
     cacheable: bool
+    # One process at a time may open it (RocksDB's lock): a reload closes it before reopening.
+    single_opener: bool = False
 
 
 LOCAL = Capabilities(local_workers=True, cacheable=True)
 REMOTE = Capabilities(local_workers=False, cacheable=False)
+ON_DISK = Capabilities(local_workers=True, cacheable=True, single_opener=True)
 
 
 class PooledStore:

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from ipkg.config import StoreKind
 from ipkg.stores.base import (
     DEFAULT_GRAPH,
+    ON_DISK,
     PooledStore,
     StoreError,
     distinct_triples,
@@ -87,6 +88,8 @@ def measured_sizes(store: ox.Store) -> dict[str, Any]:
 
 class DiskStore(PooledStore):
     """A RocksDB-backed dataset in a directory and the worker pool that queries it."""
+
+    capabilities = ON_DISK
 
     kind = StoreKind.DISK
 

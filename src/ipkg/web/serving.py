@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from ipkg.build.dataset import InvalidData
 from ipkg.build.loading import DataSpec, RdfInputError
 from ipkg.build.sources import ArticleSources
-from ipkg.config import Settings, StoreKind
+from ipkg.config import Settings
 from ipkg.stores import Store, StoreError, opened_store
 from ipkg.web.front import EdgeLimits, Front
 from ipkg.web.state import EXTENSION_KEY
@@ -172,7 +172,7 @@ class Service:
         settings = self.settings
         old_app = self.front.app
         old = backend_of(old_app)
-        disk = settings.store_spec.kind is StoreKind.DISK
+        disk = old.capabilities.single_opener
         fresh: Store | None = None
         if not disk:
             try:
