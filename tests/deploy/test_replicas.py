@@ -53,6 +53,11 @@ def session_from(address: str) -> requests.Session:
     return session
 
 
+# Well-behaved means within the balancer's rate (600 requests per 10 s per address): at most
+# about 30 a second, whatever the speed of the replicas.
+INNOCENT_PAUSE = 1 / 30
+
+
 class InnocentClient:
     """One well-behaved reader in a loop through the balancer, noting every failure."""
 
@@ -67,7 +72,7 @@ class InnocentClient:
 
     def _loop(self) -> None:
         number = 0
-        while not self._stop.is_set():
+        while not self._stop.wait(INNOCENT_PAUSE):
             path = INNOCENT_PATHS[number % len(INNOCENT_PATHS)]
             number += 1
             try:
