@@ -12,15 +12,21 @@ import pytest
 import requests
 
 from ipkg.stores import MemoryStore, RemoteStore
-from ipkg.stores.base import LOCAL, REMOTE
+from ipkg.stores.base import LOCAL, ON_DISK, REMOTE
 from ipkg.stores.disk import DiskStore
 from ipkg.stores.remote import Endpoint
 
 
 def test_local_stores_declare_workers_and_cacheable_answers():
     assert MemoryStore(ox.Store()).capabilities == LOCAL
-    assert DiskStore.capabilities == LOCAL
-    assert LOCAL.local_workers and LOCAL.cacheable
+    assert DiskStore.capabilities == ON_DISK
+    for local in (LOCAL, ON_DISK):
+        assert local.local_workers and local.cacheable
+
+
+def test_only_the_disk_store_must_be_closed_before_it_is_opened_again():
+    assert ON_DISK.single_opener
+    assert not LOCAL.single_opener and not REMOTE.single_opener
 
 
 def test_a_remote_store_declares_no_local_workers_and_no_cacheable_answers():
