@@ -56,6 +56,8 @@ ROUTES = [
     "/search",
     "/labels",
     "/query/terms.json",
+    "/query/chart.svg",
+    "/favicon.ico",
     "/api/docs",
 ]
 SEGMENTS = st.one_of(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -48,7 +49,15 @@ def driver(downloads: Path) -> Iterator[object]:
 
 
 def wait(driver, condition, timeout: float = 30):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Wait for ``condition``; the table re-renders when labels arrive, so an element read
+    mid-render is stale and read again."""
+    waiting = WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException])
+    return waiting.until(condition)
+
+
+def shows(selector: str, text: str):
+    """A condition: the element at ``selector`` reads ``text``."""
+    return lambda driver: driver.find_element(By.CSS_SELECTOR, selector).text == text
 
 
 def run_typed(driver, server: RunningServer, text: str) -> None:
@@ -77,7 +86,7 @@ def test_a_picked_saved_query_runs_and_shows_the_article_numbers(driver, article
     wait(driver, finished)
     assert driver.find_element(By.ID, "status").text.startswith("1 row in ")
     headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "table.results th")]
-    assert headers == ["before", "after", "growth", "growthPercent"]
+    assert headers == ["before", "after", "growth", "growthPercent", "qualifier", "unit"]
     shown = cells(driver)
     assert shown[0].startswith("690000") and shown[1].startswith("860000")
     types = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "table.results .datatype")]
@@ -96,7 +105,8 @@ def test_the_csv_download_has_a_header_and_unquoted_numbers(
         time.sleep(0.1)
     assert target.exists(), list(downloads.iterdir())
     assert target.read_bytes().decode("utf-8") == (
-        "before,after,growth,growthPercent\r\n690000,860000,170000,24.6\r\n"
+        "before,after,growth,growthPercent,qualifier,unit\r\n"
+        "690000,860000,170000,24.6,as stated,persons\r\n"
     )
 
 
@@ -225,10 +235,11 @@ def test_the_results_table_sorts_by_a_column_and_pages(driver, article_server) -
     run_typed(driver, article_server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 120")
     wait(driver, finished)
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 50
-    assert driver.find_element(By.CSS_SELECTOR, ".pager .range").text == "Rows 1–50 of 120"
+    wait(driver, shows(".pager .range", "Rows 1–50 of 120"))
     driver.find_element(By.CSS_SELECTOR, ".pager .next").click()
+    wait(driver, shows(".pager .range", "Rows 51–100 of 120"))
     driver.find_element(By.CSS_SELECTOR, ".pager .next").click()
-    assert driver.find_element(By.CSS_SELECTOR, ".pager .range").text == "Rows 101–120 of 120"
+    wait(driver, shows(".pager .range", "Rows 101–120 of 120"))
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")) == 20
 
 
