@@ -512,34 +512,79 @@ class Front:
                 self._parked.append((conn, request, body))
                 return
             self._in_flight += 1
+            app = self.app
         path = request.target.split(b"?", 1)[0].decode("latin-1")
-        pool = self.reserved if path in RESERVED else self.threads
-        pool.submit(self._answer, conn, request, body, self.app)
+        if path in RESERVED:
+            self.reserved.submit(self._answer, conn, request, body, app, None)
+            return
+        environ, answer = self.answered_at_once(app, request, body, conn.peer)
+        if answer is None:
+            self.threads.submit(self._answer, conn, request, body, app, environ)
+            return
+        self._landed()
+        conn.respond(answer)
 
-    def _answer(self, conn: HttpConnection, request: h11.Request, body: bytes, app: Any) -> None:
+    def answered_at_once(
+        self, app: Any, request: h11.Request, body: bytes, peer: tuple[str, int]
+    ) -> tuple[dict[str, Any] | None, Answer | None]:
+        """The answer the app can give without blocking (``app.answer_at_once``: a result
+        cache hit), on the loop; else None, with the environ it was asked with, for the thread
+        that answers instead. A body with a content coding is decoded on that thread."""
+        at_once = getattr(app, "answer_at_once", None)
+        if at_once is None or any(name == b"content-encoding" for name, _ in request.headers):
+            return None, None
+        environ = wsgi_environ(request, body, peer, self.address)
         try:
-            answer = self.answered(app, request, body, conn.peer)
+            replay = at_once(environ)
+        except Exception:
+            log.exception("unhandled error answering %s %s", request.method, request.target)
+            return None, plain_answer(500, "Internal Server Error", close=False)
+        if replay is None:
+            return environ, None
+        status, headers, data = replay
+        return environ, gathered(request, status, headers, data)
+
+    def _landed(self) -> None:
+        with self._flight:
+            self._in_flight -= 1
+            self._flight.notify_all()
+
+    def _answer(
+        self,
+        conn: HttpConnection,
+        request: h11.Request,
+        body: bytes,
+        app: Any,
+        environ: dict[str, Any] | None,
+    ) -> None:
+        try:
+            answer = self.answered(app, request, body, conn.peer, environ)
         finally:
-            with self._flight:
-                self._in_flight -= 1
-                self._flight.notify_all()
+            self._landed()
         loop = self.loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(conn.respond, answer)
 
     def answered(
-        self, app: WsgiApp, request: h11.Request, body: bytes, peer: tuple[str, int]
+        self,
+        app: WsgiApp,
+        request: h11.Request,
+        body: bytes,
+        peer: tuple[str, int],
+        environ: dict[str, Any] | None = None,
     ) -> Answer:
-        """Runs ``app`` on one whole request (in a request thread) and gathers its answer."""
-        try:
-            body = decoded_body(request.headers, body, self.limits.max_body)
-        except BodyRefused as refused:
-            answer = plain_answer(refused.status, refused.message, close=False)
-            if refused.status == 415:  # RFC 9110 15.5.16: say which codings would do
-                answer.headers.append((b"Accept-Encoding", ACCEPTED.encode()))
-            return answer
-        environ = wsgi_environ(request, body, peer, self.address)
+        """Runs ``app`` on one whole request (in a request thread) and gathers its answer;
+        ``environ`` is the one the loop already built, if it did."""
+        if environ is None:
+            try:
+                body = decoded_body(request.headers, body, self.limits.max_body)
+            except BodyRefused as refused:
+                answer = plain_answer(refused.status, refused.message, close=False)
+                if refused.status == 415:  # RFC 9110 15.5.16: say which codings would do
+                    answer.headers.append((b"Accept-Encoding", ACCEPTED.encode()))
+                return answer
+            environ = wsgi_environ(request, body, peer, self.address)
         started: list[Any] = []
         chunks: list[bytes] = []
 
@@ -561,18 +606,7 @@ class Front:
             log.exception("unhandled error answering %s %s", request.method, request.target)
             return plain_answer(500, "Internal Server Error", close=False)
         status, headers = started
-        code, _, reason = status.partition(" ")
-        head = request.method == b"HEAD"  # the app's Content-Length is that of a GET
-        framed = [
-            (k.encode("latin-1"), v.encode("latin-1"))
-            for k, v in headers
-            if k.lower() != "transfer-encoding" and (head or k.lower() != "content-length")
-        ]
-        data = b"".join(chunks)
-        if not head and int(code) not in (204, 304) and int(code) >= 200:
-            framed.append((b"Content-Length", str(len(data)).encode()))
-        framed.append((b"Date", http_date()))
-        return Answer(int(code), reason.encode("latin-1"), framed, data)
+        return gathered(request, status, headers, b"".join(chunks))
 
     @contextlib.contextmanager
     def quiesced(self, timeout: float) -> Iterator[bool]:
@@ -642,6 +676,24 @@ def http_date() -> bytes:
     if _date_cache[0] != now:
         _date_cache[:] = [now, email.utils.formatdate(now, usegmt=True).encode()]
     return _date_cache[1]
+
+
+def gathered(
+    request: h11.Request, status: str, headers: list[tuple[str, str]], data: bytes
+) -> Answer:
+    """The app's WSGI answer as the loop sends it: framed by us (our Content-Length, no
+    Transfer-Encoding), with a Date."""
+    code, _, reason = status.partition(" ")
+    head = request.method == b"HEAD"  # the app's Content-Length is that of a GET
+    framed = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in headers
+        if k.lower() != "transfer-encoding" and (head or k.lower() != "content-length")
+    ]
+    if not head and int(code) not in (204, 304) and int(code) >= 200:
+        framed.append((b"Content-Length", str(len(data)).encode()))
+    framed.append((b"Date", http_date()))
+    return Answer(int(code), reason.encode("latin-1"), framed, data)
 
 
 def wsgi_environ(

@@ -90,6 +90,11 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         "ipkg_queries_completed_total", "Queries answered by a worker.", lambda: stats.completed
     )
     metrics.gauge(
+        "ipkg_queries_running",
+        "Queries and updates running now (on a query worker or the remote store).",
+        lambda: service.queries.running,
+    )
+    metrics.gauge(
         "ipkg_queries_killed_total",
         "Queries stopped at their deadline.",
         lambda: stats.killed_at_deadline,

@@ -7,6 +7,7 @@ capabilities, and the mapping of a failed outcome to the one error type. No othe
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -48,6 +49,21 @@ class QueryService:
         self.store = store
         self.runner = runner
         self.fair_share = FairShare(settings.client_queries)
+        self._running = 0  # queries and updates on the runner now (a gauge in /metrics)
+        self._running_lock = threading.Lock()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def _on_runner(self, job: QueryRequest | UpdateRequest, started: float) -> QueryOutcome:
+        with self._running_lock:
+            self._running += 1
+        try:
+            return self.runner.run(job, self.settings.query_timeout, started)
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     @property
     def capabilities(self) -> Capabilities:
@@ -73,7 +89,7 @@ class QueryService:
         spent waiting for a slot counts too."""
         timeout = self.settings.query_timeout
         if client is None:
-            return self.runner.run(job, timeout, started)
+            return self._on_runner(job, started)
         left = timeout - (time.monotonic() - started)
         if not self.fair_share.acquire(client, min(WAIT, max(left, 0.0))):
             return QueryOutcome.error(
@@ -82,7 +98,7 @@ class QueryService:
                 "(--client-queries); retry when one has finished",
             )
         try:
-            return self.runner.run(job, timeout, started)
+            return self._on_runner(job, started)
         finally:
             self.fair_share.release(client)
 
