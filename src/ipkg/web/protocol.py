@@ -251,8 +251,7 @@ def answer_query(operation: Operation) -> Response:
     if inspection.form == "UPDATE":
         raise IpkgError(
             "this is a SPARQL Update; send it as 'update', not 'query'", ErrorKind.BAD_REQUEST
-        )
-    refuse_outbound(operation.text, update=False)
+        )  # the inspection refused SERVICE (and, for a text of no known form, LOAD) already
     fmt = _chosen_format(kind_of_form(inspection.form), operation.format, accept)
     job = query_request(
         operation,
