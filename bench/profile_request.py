@@ -1,6 +1,6 @@
 """Where the time of one ad-hoc point query goes, layer by layer: pyoxigraph in process (the
 floor), ipkg's own serialiser, the pickled hand-off to a query worker, the Flask app as a WSGI
-call, and the whole HTTP round trip through ``ipkg serve`` (gunicorn).
+call, and the whole HTTP round trip through ``ipkg serve`` (its asyncio and h11 front).
 
 ``python bench/profile_request.py [--runs 3000] [--profile]`` prints a table of medians (and,
 with ``--profile``, the top functions of the app's own time under cProfile). The numbers in
@@ -53,7 +53,7 @@ def median_us(step: Callable[[], object], runs: int) -> float:
 
 
 def wsgi_environ(query: str) -> dict:
-    """A GET /sparql environ as gunicorn would hand it to the app."""
+    """A GET /sparql environ as the front (``web/front.py``) hands it to the app."""
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": "/sparql",
@@ -140,7 +140,7 @@ def profile_app(app, runs: int) -> str:
 
 
 def http_p50(runs_seconds: float, tmp: Path, extra: list[str]) -> tuple[float, float]:
-    """p50 and req/s of the point query over HTTP, one keep-alive client, through gunicorn."""
+    """p50 and req/s of the point query over HTTP, one keep-alive client, through the front."""
     server = start_server(tmp, extra, env=shared_cache(), timeout=600)
     try:
         target = "/sparql?query=" + quote(POINT, safe="")

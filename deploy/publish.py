@@ -4,8 +4,8 @@ Every ``--interval`` seconds it asks the primary for ``/export/complete.nq`` wit
 last saw; on a new version (a write happened, or the primary restarted) it writes
 ``<dir>/<version>.nq`` and then points ``<dir>/current.nq`` at it by an atomic rename, so a
 replica never reads half a file. Replicas started with ``--data <dir>/current.nq --watch``
-notice the new file within a second and reload it (gunicorn starts the new worker before the
-old one stops, so no request fails). Old versions beyond ``--keep`` are removed.
+notice the new file within a second and reload it (the new data is built while the old
+serves, and requests that arrive during the swap are held and answered, so none fails). Old versions beyond ``--keep`` are removed.
 
     python deploy/publish.py --primary http://127.0.0.1:8000 --dir /srv/ipkg/snapshots
 """

@@ -179,6 +179,22 @@ def test_at_the_global_limit_a_new_address_gets_in_and_a_flooding_one_does_not()
         server.stop()
 
 
+def test_at_the_global_limit_a_clients_kept_alive_connections_outlive_a_flood():
+    server = Running(EdgeLimits(max_connections=20, client_connections=100))
+    try:
+        client = [server.connect() for _ in range(8)]
+        for sock in client:
+            assert get(sock).startswith(b"HTTP/1.1 200")  # each has been answered once
+        flood = [server.connect(f"127.0.0.{20 + i}") for i in range(40)]  # one each, silent
+        assert wait_until(lambda: server.front.evicted >= 40 + 8 - 20)
+        for sock in client:  # the client's connections are the ones still open
+            assert get(sock).startswith(b"HTTP/1.1 200")
+        for sock in [*client, *flood]:
+            sock.close()
+    finally:
+        server.stop()
+
+
 def test_ipv6_addresses_are_grouped_by_64():
     assert client_group("2001:db8:1:2:aaaa::1") == client_group("2001:db8:1:2:ffff::9")
     assert client_group("2001:db8:1:2::1") != client_group("2001:db8:1:3::1")

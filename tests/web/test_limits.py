@@ -1,6 +1,7 @@
 """Request-size limits at the edge of the HTTP server, and CORS on answers that routing gives:
-GET queries longer than gunicorn's default 4 KiB request line still reach the app, a GET query
-over ``--max-query-length`` is a plain-text 414, and a 405 on ``/sparql`` carries CORS."""
+GET queries longer than a common 4 KiB request-line limit still reach the app (the front reads
+8 KiB lines), a GET query over ``--max-query-length`` is a plain-text 414, and a 405 on
+``/sparql`` carries CORS."""
 
 from __future__ import annotations
 

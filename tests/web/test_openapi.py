@@ -15,8 +15,8 @@ from ipkg.build.sources import ArticleSources
 from ipkg.queries.binding import IRI_PATTERN
 from support.servers import RunningServer
 
-# A URL longer than gunicorn reads (8 KiB request line) is refused with 414 before ipkg sees
-# it: for schemathesis that is a rejection of too-long data like 400.
+# A URL longer than the front reads (an 8 KiB request line, web/front.py) is refused with 414
+# before the app sees it: for schemathesis that is a rejection of too-long data like 400.
 SCHEMATHESIS_CONFIG = """\
 [checks.negative_data_rejection]
 expected-statuses = [400, 404, 406, 414]

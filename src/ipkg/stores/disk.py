@@ -61,7 +61,7 @@ def in_fresh_process(*args: str) -> None:
     """Runs ``python -m ipkg.stores.disk ARGS`` and waits; raises StoreError if it fails.
 
     RocksDB starts background threads that a fork does not copy: a process that opened the
-    database and then forks (gunicorn, the query-worker zygote) leaves children that hang on
+    database and then forks (the query-worker zygote) leaves children that hang on
     their first flush. So building and recounting run in a new interpreter, and the serving
     process opens the database only after its workers' zygote is forked.
     """

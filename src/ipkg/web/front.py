@@ -147,6 +147,7 @@ class HttpConnection(asyncio.Protocol):
         self.keep_alive = True
         self.unsent = 0  # bytes of the answer still in the transport at the last sweep
         self.half_closed = False  # the client sent EOF after its request
+        self.answered = 0  # answers sent whole on this connection
 
     # --- asyncio callbacks -----------------------------------------------------------------
 
@@ -290,6 +291,7 @@ class HttpConnection(asyncio.Protocol):
 
     def sent(self) -> None:
         """The answer has left: next request, or close as HTTP says."""
+        self.answered += 1
         if self.half_closed or not self.keep_alive:
             self.close()
             return
@@ -386,8 +388,8 @@ class Front:
     def admits(self, peer: tuple[str, int]) -> HttpConnection | None:
         """The connection for a socket just accepted from ``peer``, or None when it must be
         closed at once: over its address's cap, or, at the global limit, from an address that
-        already holds half an even share (any other comes in, and the oldest connection of the
-        address holding most that holds no thread is closed for it)."""
+        already holds half an even share (any other comes in, and :meth:`victim` is closed for
+        it)."""
         if self._stopping is not None and self._stopping.is_set():
             return None
         limits = self.limits
@@ -408,18 +410,36 @@ class Front:
         return conn
 
     def evict(self) -> bool:
-        """Closes the oldest connection holding no thread of the address with most
-        connections (else the oldest of any); whether one was closed."""
-        largest = max(self.by_group, key=self.by_group.__getitem__)
-        victim = next((c for c in self.evictable if c.group == largest), None)
-        if victim is None:
-            victim = next(iter(self.evictable), None)
+        """Closes one connection holding no thread (:meth:`victim`); whether one was closed."""
+        victim = self.victim()
         if victim is None:
             return False
         victim.abort()
         self.forget(victim)
         self.evicted += 1
         return True
+
+    def victim(self) -> HttpConnection | None:
+        """The connection to close when the front is full, among those holding no thread:
+        one already closing, else one never answered (a silent or brand-new connection, what
+        a flood is made of: a client's kept-alive connection has earned its place), else any;
+        within each, of the address with most connections first, oldest first."""
+        largest = max(self.by_group, key=self.by_group.__getitem__, default=None)
+        tiers: tuple[Callable[[HttpConnection], bool], ...] = (
+            lambda c: c.phase is Phase.CLOSING,
+            lambda c: not c.answered,
+            lambda c: True,
+        )
+        for fits in tiers:
+            first = None
+            for conn in self.evictable:
+                if fits(conn):
+                    if conn.group == largest:
+                        return conn
+                    first = first or conn
+            if first is not None:
+                return first
+        return None
 
     def resume_accepting(self, listener: socket.socket) -> None:
         if self.loop is not None and not (self._stopping and self._stopping.is_set()):
