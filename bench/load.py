@@ -14,6 +14,7 @@ table and writes ``bench/results/load.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import re
 import socket
@@ -26,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import loadgen
 import rdflib
 import requests
 from attacks import ATTACKS, attack, closed
@@ -43,7 +45,7 @@ from harness import (
     wait_for_workers,
     write_results,
 )
-from loadgen import KindStats, LoadResult, Request, markdown_table, ms, run_load
+from loadgen import KindStats, LoadResult, Request, markdown_table, ms
 
 from ipkg.config import Settings
 from ipkg.namespaces import CANONICAL_BASE
@@ -265,9 +267,12 @@ def run_scenario(
     workers: int,
     hostile: bool = True,
     edge: bool = False,
+    addresses: int = 1,
 ) -> Scenario:
-    """Warm-up, the quiet run, then (optionally) the hostile run, on one server."""
+    """Warm-up, the quiet run, then (optionally) the hostile run, on one server; the innocent
+    connections come from ``addresses`` loopback addresses."""
     deck = mix.weighted()
+    run_load = functools.partial(loadgen.run_load, addresses=addresses)
     run_load(server.url, deck, connections, warmup)
     memory = tree_memory(server.process.pid)
     phases = []
@@ -326,7 +331,8 @@ def render(scenario: Scenario, mix: Mix, args: argparse.Namespace, about: str) -
         f"Server: `ipkg serve {' '.join(args.server_args)}` "
         "(ipkg's h11 front, "
         f"{args.query_workers} query workers, {args.query_timeout:g} s deadline). "
-        f"Client: bench/loadgen.py, {args.connections} keep-alive connections, closed loop, "
+        f"Client: bench/loadgen.py, {args.connections} keep-alive connections from "
+        f"{args.addresses or args.connections} loopback addresses (127.0.1.x), closed loop, "
         f"{args.duration:g} s per run after {args.warmup:g} s of warm-up. Mix shares: "
         + ", ".join(
             f"{group} {WEIGHTS[group]} ({len(members)} distinct requests)"
@@ -399,6 +405,13 @@ def main() -> None:
         help="serve with the shipped defaults (ignores --query-timeout and --query-workers)",
     )
     parser.add_argument("--quiet-only", action="store_true", help="skip the hostile run")
+    parser.add_argument(
+        "--addresses",
+        type=int,
+        default=0,
+        help="loopback addresses the innocent connections come from (default: one each, as "
+        "separate users; 1: every connection from one client)",
+    )
     parser.add_argument("--output", default="load", help="results file name (no suffix)")
     args = parser.parse_args()
     args.server_args = [
@@ -418,6 +431,7 @@ def main() -> None:
             scenario = run_scenario(
                 server, mix, args.connections, args.duration, args.warmup,
                 args.query_workers, hostile=not args.quiet_only, edge=not args.quiet_only,
+                addresses=args.addresses or args.connections,
             )  # fmt: skip
             print(f"ran for {time.monotonic() - started:.0f} s")
         finally:

@@ -241,6 +241,7 @@ async def _run(
     hostile_every: float,
     timeout: float,
     plans: Callable[[int], Iterator[Request]] | None = None,
+    addresses: int = 1,
 ) -> LoadResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -249,7 +250,7 @@ async def _run(
     stop_at = started + duration
     tasks = [
         _connection_loop(
-            Client(host, port, timeout),
+            Client(host, port, timeout, client_source(host, seed, addresses)),
             plans(seed) if plans else rotation(mix, seed),
             stop_at,
             by_kind,
@@ -277,14 +278,25 @@ def run_load(
     hostile_every: float = 1.0,
     timeout: float = DEFAULT_TIMEOUT,
     plans: Callable[[int], Iterator[Request]] | None = None,
+    addresses: int = 1,
 ) -> LoadResult:
     """Drives ``url`` (scheme, host and port) with ``connections`` closed-loop connections for
     ``duration`` seconds, each cycling through ``mix`` (request, weight) in its own shuffled
     order, or, given ``plans``, sending what ``plans(connection number)`` yields; optionally
-    starts ``hostile`` every ``hostile_every`` seconds on the side."""
+    starts ``hostile`` every ``hostile_every`` seconds on the side. On a loopback server the
+    connections come from ``addresses`` local addresses in turn (127.0.1.x: separate users
+    rather than one client with many connections); 1 is the host's own address."""
     return asyncio.run(
-        _run(url, mix, connections, duration, hostile, hostile_every, timeout, plans)
+        _run(url, mix, connections, duration, hostile, hostile_every, timeout, plans, addresses)
     )
+
+
+def client_source(host: str, connection: int, addresses: int) -> str | None:
+    """The local address connection number ``connection`` comes from (None: the default)."""
+    if addresses <= 1 or not host.startswith("127."):
+        return None
+    index = connection % addresses
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
 
 
 def ms(seconds: float) -> str:

@@ -5,7 +5,8 @@ last saw; on a new version (a write happened, or the primary restarted) it write
 ``<dir>/<version>.nq`` and then points ``<dir>/current.nq`` at it by an atomic rename, so a
 replica never reads half a file. Replicas started with ``--data <dir>/current.nq --watch``
 notice the new file within a second and reload it (the new data is built while the old
-serves, and requests that arrive during the swap are held and answered, so none fails). Old versions beyond ``--keep`` are removed.
+serves, and requests that arrive during the swap are held and answered, so none fails). Old
+versions beyond ``--keep`` are removed.
 
     python deploy/publish.py --primary http://127.0.0.1:8000 --dir /srv/ipkg/snapshots
 """
