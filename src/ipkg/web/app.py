@@ -12,7 +12,6 @@ from markupsafe import Markup
 
 from ipkg.config import Settings
 from ipkg.namespaces import apart_graphs
-from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores import MemoryStore, Store, opened_store
 from ipkg.web import (
     answer_cache,
@@ -91,9 +90,10 @@ def create_app(
         title=title,
         union_size=backend.union_size(),
         backend=backend,
-        # A store that can change behind our back (remote) declares its answers uncacheable.
-        results=ResultCache(settings.result_cache_bytes if backend.capabilities.cacheable else 0),
+        # A store that can change behind our back (remote) declares its answers uncacheable:
+        # then every cache of the registry, the /sparql answers' too, has no room.
         caches=CacheRegistry(enabled=backend.capabilities.cacheable),
+        result_cache_bytes=settings.result_cache_bytes,
     )
     app.extensions[EXTENSION_KEY] = service
     service.metrics = observability.install(app, service)

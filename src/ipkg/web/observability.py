@@ -124,25 +124,29 @@ def install(app: Flask, service: ServiceState) -> Metrics:
         "Distinct triples in the union default graph.",
         lambda: service.triple_count,
     )
-    cache = service.results.stats
+    results = service.results
     for name, help_text, read in (
-        ("hits_total", "Queries answered from the /sparql result cache.", lambda: cache.hits),
+        (
+            "hits_total",
+            "Queries answered from the /sparql result cache.",
+            lambda: results.stats.hits,
+        ),
         (
             "misses_total",
             "Queries looked up in the result cache and not found.",
-            lambda: cache.misses,
+            lambda: results.stats.misses,
         ),
         (
             "evictions_total",
             "Answers dropped to keep the cache in its bound.",
-            lambda: cache.evictions,
+            lambda: results.stats.evictions,
         ),
         (
             "bytes",
             "Bytes held by the result cache (bodies, query texts, overhead).",
-            lambda: cache.size,
+            lambda: results.stats.size,
         ),
-        ("entries", "Answers held by the result cache.", lambda: cache.entries),
+        ("entries", "Answers held by the result cache.", lambda: results.stats.entries),
     ):
         metrics.gauge("ipkg_result_cache_" + name, help_text, read)
     app.before_request(_start_timer)

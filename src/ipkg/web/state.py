@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import current_app
 
 from ipkg.config import Settings
 from ipkg.namespaces import Namespaces, apart_graphs
-from ipkg.sparql.result_cache import ResultCache
 from ipkg.stores.base import Store
-from ipkg.web.caches import CacheRegistry
+from ipkg.web.caches import CacheRegistry, ResultCache
 from ipkg.web.metrics import Metrics
 
 # What the WSGI layer in front (answer_cache.py) leaves in the environ for the app, so that a
@@ -43,10 +42,16 @@ class ServiceState:
     # version are stale at the next. (A reload starts a new process, so a new count.)
     data_version: int = 0
     write_lock: threading.Lock = field(default_factory=threading.Lock)
-    # Answers to repeated /sparql queries, keyed with ``data_version`` (off when capacity is 0).
-    results: ResultCache = field(default_factory=lambda: ResultCache(0))
-    # Every other cache of what holds for one data version (saved-query answers, dumps, …).
+    # Every cache of what holds for one data version (/sparql answers, saved-query answers,
+    # dumps, …), keyed with ``data_version``.
     caches: CacheRegistry = field(default_factory=CacheRegistry)
+    # The bytes the /sparql answers may take (0: not cached).
+    result_cache_bytes: InitVar[int] = 0
+    # The /sparql answers, one cache of ``caches``.
+    results: ResultCache = field(init=False)
+
+    def __post_init__(self, result_cache_bytes: int) -> None:
+        self.results = ResultCache(self.caches, result_cache_bytes)
 
     @property
     def triple_count(self) -> int:
