@@ -199,3 +199,15 @@ def test_void_lists_each_view_under_the_graph_it_is_made_from(article_server, vo
             str(s).rsplit("#", 1)[-1] for s in graph.objects(by_name[view.source], VOID.subset)
         }
         assert name in nested
+
+
+def test_each_view_counts_the_triples_of_its_dump(article_server, void):
+    graph, me = void
+    by_name = {str(s).rsplit("#", 1)[-1]: s for s in graph.objects(me, VOID.subset)}
+    for name in VIEWS:
+        view = next(
+            s
+            for s in graph.objects(by_name[VIEWS[name].source], VOID.subset)
+            if str(s).endswith("#" + name)
+        )
+        assert int(graph.value(view, VOID.triples)) == n_triples_count(article_server, name) > 0

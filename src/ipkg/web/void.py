@@ -12,6 +12,7 @@ from flask import Blueprint, Response, render_template
 from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, VIEWS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
+from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, graph_names, page_select
 from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
@@ -144,18 +145,39 @@ def _support_subsets(run: Select, head: str, asserted: ox.NamedNode, add) -> Non
         add(subset, VOID + "class", ox.NamedNode(RDF_STATEMENT))
 
 
+def view_sizes() -> dict[str, int]:
+    """How many triples each view /export/ offers holds (its dump's, triple terms counted as
+    the triples that hold them); counted once per data version."""
+    service = state()
+    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
+    sizes = cache.get("view sizes", service.data_version)
+    if sizes is None:
+        graphs = graph_names()
+        sizes = {
+            view.name: len(
+                view.quads(
+                    service.backend.graph_quads(service.namespaces.graph(view.source)),
+                    service.namespaces,
+                )
+            )
+            for view in VIEWS.values()
+            if view.source in graphs
+        }
+        cache.put("view sizes", service.data_version, sizes)
+    return sizes
+
+
 def _view_subsets(add) -> None:
     """One subset per view /export/ offers (the inferred graph split, the RDF 1.2 view), under
-    the subset of the graph it is made from."""
-    graphs = graph_names()
-    for view in VIEWS.values():
-        if view.source not in graphs:
-            continue
+    the subset of the graph it is made from, with its size."""
+    for name, size in view_sizes().items():
+        view = VIEWS[name]
         subset = ox.NamedNode(absolute(".well-known/void") + "#" + view.name)
         source = ox.NamedNode(absolute(".well-known/void") + "#" + view.source)
         add(source, VOID + "subset", subset)
         add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
         add(subset, DCTERMS + "title", ox.Literal(view.title, language="en"))
+        add(subset, VOID + "triples", _integer(size))
         for fmt in DUMP_FORMATS:
             if fmt.key in view.formats:
                 dump_iri = absolute(f"export/{view.name}.{fmt.extension}")
