@@ -117,8 +117,10 @@ def create_app(
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name, _ in response.headers.items()}  # one scan, not three
+        response.headers.extend(
+            (name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present
+        )
         return response
 
     log.info("serving %d triples in %d graphs", sum(sizes.values()), len(sizes))

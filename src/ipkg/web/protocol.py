@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Request, Response, request
 from flask.blueprints import BlueprintSetupState
+from werkzeug.sansio.utils import get_current_url
 
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.sparql.execution import QueryOutcome, QueryRequest
@@ -211,6 +212,13 @@ def _answer(outcome: QueryOutcome, cache: str) -> Response:
     return Response(outcome.body, headers=headers, content_type=outcome.content_type)
 
 
+@lru_cache(maxsize=64)
+def base_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    """``request.base_url`` (what a relative IRI in a query resolves against), made once per
+    host: werkzeug decodes it to an IRI on every call."""
+    return get_current_url(scheme, host, root_path, path)
+
+
 def answer_key(operation: Operation, accept: str | None, environ: dict) -> tuple:
     """Everything a query's answer depends on besides the data: the same key always gets the
     same inspection, format and dataset, so a cached answer may skip them."""
@@ -258,7 +266,7 @@ def answer_query(operation: Operation) -> Response:
         inspection.form,
         fmt.key,
         has_from=inspection.has_dataset_clause,
-        base_iri=request.base_url,
+        base_iri=base_url(request.scheme, request.host, request.root_path, request.path),
     )
     outcome = run_for_request(job)
     if cache.enabled:
