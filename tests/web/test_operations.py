@@ -69,13 +69,34 @@ def test_metrics_count_requests_and_queries_stopped_at_the_deadline(small_server
     assert "ipkg_http_request_duration_seconds_bucket" in text
 
 
+def access_lines(server: RunningServer) -> list[dict]:
+    return [json.loads(x) for x in server.output().splitlines() if x.startswith("{")]
+
+
 def test_access_log_has_one_json_line_per_request(small_server):
     requests.get(small_server.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
-    lines = [json.loads(x) for x in small_server.output().splitlines() if x.startswith("{")]
-    asks = [e for e in lines if e["path"] == "/sparql" and e["status"] == 200]
-    assert asks
-    assert set(asks[-1]) >= {"method", "path", "status", "duration_ms", "query_hash", "rows"}
-    assert len(asks[-1]["query_hash"]) == 16
+
+    def asks() -> list[dict]:
+        lines = access_lines(small_server)
+        return [e for e in lines if e["path"] == "/sparql" and e["status"] == 200]
+
+    assert wait_for(lambda: asks(), timeout=5)  # lines are written at least once a second
+    assert set(asks()[-1]) >= {"method", "path", "status", "duration_ms", "query_hash", "rows"}
+    assert len(asks()[-1]["query_hash"]) == 16
+
+
+def test_every_access_log_line_is_written_by_a_clean_stop(tmp_path):
+    write_triples(tmp_path / "d.nt", 3)
+    server = start_server(tmp_path, ["--data", str(tmp_path / "d.nt")])
+    try:
+        for n in range(200):  # answered from the cache on the front's loop after the first
+            requests.get(server.sparql, params={"query": "ASK {}"}, timeout=5)
+            requests.get(server.sparql, params={"query": f"ASK {{}} # {n}"}, timeout=5)
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    logged = [e for e in access_lines(server) if e["path"] == "/sparql"]
+    assert len(logged) == 400
 
 
 def test_rate_limit_answers_429_with_retry_after_but_spares_health(tmp_path):

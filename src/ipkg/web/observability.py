@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
+from typing import TextIO
 
 from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -16,6 +18,52 @@ from ipkg.web.state import OPERATION_KEY, ServiceState, state
 
 blueprint = Blueprint("observability", __name__)
 access_log = logging.getLogger("ipkg.access")
+LOG_BUFFER = 65_536  # bytes of access-log lines gathered before they are written
+LOG_FLUSH = 1.0  # seconds a line may wait in the buffer
+
+
+class BufferedLines(logging.Handler):
+    """Access-log lines written in batches, as nginx's ``access_log … buffer=64k flush=1s``:
+    kept until ``limit`` bytes have gathered or ``every`` seconds have passed, then written in
+    one call by a thread of its own, so a request (a cache hit on the front's event loop, say)
+    makes no write of its own. Whatever is left is written when logging shuts down."""
+
+    def __init__(self, stream: TextIO, limit: int = LOG_BUFFER, every: float = LOG_FLUSH) -> None:
+        super().__init__()
+        self.stream = stream
+        self.limit = limit
+        self._lines: list[str] = []
+        self._size = 0
+        self._closed = threading.Event()
+        flusher = threading.Thread(
+            target=self._flush_every, args=(every,), name="ipkg-access-log", daemon=True
+        )
+        flusher.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record) + "\n"
+        with self.lock:  # type: ignore[union-attr]  # Handler.createLock made it
+            self._lines.append(line)
+            self._size += len(line)
+            full = self._size >= self.limit
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            lines, self._lines, self._size = self._lines, [], 0
+            if lines:
+                self.stream.write("".join(lines))
+                self.stream.flush()
+
+    def _flush_every(self, seconds: float) -> None:
+        while not self._closed.wait(seconds):
+            self.flush()
+
+    def close(self) -> None:
+        self._closed.set()
+        self.flush()
+        super().close()
 
 
 def _query_text() -> str | None:

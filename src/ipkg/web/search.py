@@ -116,7 +116,12 @@ def install(app: Flask, service: ServiceState) -> None:
     def build() -> None:
         try:
             index.current()
-        except Exception:  # the page reports it on its first request
+        except IpkgError as exc:  # a worker lost mid-build, say: the first search builds again
+            log.warning(
+                "search index: building in the background failed (%s); the first search builds it",
+                exc,
+            )
+        except Exception:  # a fault of ours: its trace is wanted
             log.exception("search index: building failed")
 
     threading.Thread(target=build, name="search-index", daemon=True).start()

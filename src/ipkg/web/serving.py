@@ -33,6 +33,7 @@ from ipkg.build.sources import ArticleSources
 from ipkg.config import Settings
 from ipkg.stores import Store, StoreError, opened_store
 from ipkg.web.front import EdgeLimits, Front
+from ipkg.web.observability import BufferedLines
 from ipkg.web.state import EXTENSION_KEY
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ def serve(settings: Settings, store: ox.Store | Store, title: str) -> None:
 
 
 def _access_log_as_json_lines() -> None:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = BufferedLines(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     access = logging.getLogger("ipkg.access")
     access.addHandler(handler)
