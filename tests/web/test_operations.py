@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -97,6 +99,41 @@ def test_every_access_log_line_is_written_by_a_clean_stop(tmp_path):
     assert server.process.returncode == 0
     logged = [e for e in access_lines(server) if e["path"] == "/sparql"]
     assert len(logged) == 400
+
+
+def raw_exchange(server: RunningServer, request: bytes) -> bytes:
+    """Sends ``request`` as bytes on a socket of its own; the answer's first line."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        return sock.recv(65536).split(b"\r\n", 1)[0]
+
+
+def test_requests_the_front_refuses_are_counted_and_logged_like_the_apps(small_server):
+    too_large = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+        b"Content-Type: application/sparql-query\r\n\r\n"
+    )
+    assert raw_exchange(small_server, too_large).startswith(b"HTTP/1.1 413")
+    assert raw_exchange(small_server, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400")
+    strange = b"BREW /pot HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n"
+    raw_exchange(small_server, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    raw_exchange(small_server, strange)
+    text = requests.get(small_server.url + "/metrics", timeout=5).text
+    assert 'ipkg_http_requests_total{method="POST",route="(front)",status="413"} 1' in text
+    assert 'ipkg_http_requests_total{method="-",route="(front)",status="400"} 1' in text
+    assert 'ipkg_http_requests_total{method="GET",route="(front)",status="414"} 1' in text
+    assert "BREW" not in text  # a method HTTP does not define does not become a label
+    assert "ipkg_front_connections_turned_away_total 0" in text
+    assert re.search(r"^ipkg_front_connections \d+$", text, re.MULTILINE)
+
+    def refused() -> list[dict]:
+        return [
+            e for e in access_lines(small_server) if e["path"] == "/sparql" and e["status"] == 413
+        ]
+
+    assert wait_for(lambda: refused(), timeout=5)
+    assert refused()[-1]["method"] == "POST"
 
 
 def test_rate_limit_answers_429_with_retry_after_but_spares_health(tmp_path):

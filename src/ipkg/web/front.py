@@ -226,7 +226,7 @@ class HttpConnection(asyncio.Protocol):
             elif isinstance(event, h11.Data):
                 self.body += event.data
                 if len(self.body) > limits.max_body:
-                    self.refuse(413, self.front.too_large())
+                    self.refuse(413, self.front.too_large(), self.request)
                     return
             elif isinstance(event, h11.EndOfMessage):
                 self.dispatch()
@@ -240,14 +240,15 @@ class HttpConnection(asyncio.Protocol):
     def head_accepted(self, request: h11.Request) -> bool:
         """Refuses a head the service would never answer (sizes known before any body)."""
         if len(request.target) > LINE_LIMIT:
-            self.refuse(414, f"the request line is over {LINE_LIMIT} bytes; send the query by POST")
+            message = f"the request line is over {LINE_LIMIT} bytes; send the query by POST"
+            self.refuse(414, message, request)
             return False
         if len(request.headers) > HEADER_COUNT:
-            self.refuse(431, f"the request has over {HEADER_COUNT} header fields")
+            self.refuse(431, f"the request has over {HEADER_COUNT} header fields", request)
             return False
         for name, value in request.headers:
             if name == b"content-length" and int(value) > self.front.limits.max_body:
-                self.refuse(413, self.front.too_large())
+                self.refuse(413, self.front.too_large(), request)
                 return False
         return True
 
@@ -270,7 +271,7 @@ class HttpConnection(asyncio.Protocol):
         for name, value in answer.headers:
             if b"\n" in value or b"\r" in value or b"\n" in name or b"\r" in name:
                 log.error("the app's answer has a line break in its header %r", name)
-                self.refuse(500, "the server made an answer it cannot send")
+                self.refuse(500, "the server made an answer it cannot send", request)
                 return
             head.append(b"%s: %s\r\n" % (name, value))
         if not self.keep_alive:
@@ -309,9 +310,11 @@ class HttpConnection(asyncio.Protocol):
             self.parser.receive_data(leftover)
             self.advance()
 
-    def refuse(self, status: int, message: str) -> None:
-        """Answers a request the loop refuses itself, then closes (after reading what the
-        client is still sending, so it sees the answer rather than a reset)."""
+    def refuse(self, status: int, message: str, request: h11.Request | None = None) -> None:
+        """Answers a request the loop refuses itself (``request``: its head, when it could be
+        read), then closes (after reading what the client is still sending, so it sees the
+        answer rather than a reset)."""
+        self.front.refused(request, status)
         answer = plain_answer(status, message)
         head = [b"HTTP/1.1 %d %s\r\n" % (status, answer.reason)]
         head += [b"%s: %s\r\n" % pair for pair in answer.headers]
@@ -377,7 +380,25 @@ class Front:
         self._paused = False
         self._parked: list[tuple[HttpConnection, h11.Request, bytes]] = []
         self._stopping: asyncio.Event | None = None
-        self.evicted = 0
+        self.evicted = 0  # connections closed at the global limit for a newcomer
+        self.turned_away = 0  # connections closed at accept (over a cap), unread
+        # Told of each request the loop refuses itself: (method, path, status); "-" for what
+        # could not be read. The service counts them as it counts the app's answers.
+        self.on_refusal: Callable[[str, str, int], None] | None = None
+
+    def refused(self, request: h11.Request | None, status: int) -> None:
+        """Tells ``on_refusal`` of a request refused by the loop."""
+        if self.on_refusal is None:
+            return
+        if request is None:
+            method, path = "-", "-"
+        else:
+            method = request.method.decode("latin-1")
+            path = request.target.split(b"?", 1)[0][:200].decode("latin-1")
+        try:
+            self.on_refusal(method, path, status)
+        except Exception:
+            log.exception("counting a refused request failed")
 
     def too_large(self) -> str:
         cap = self.limits.max_body
@@ -461,6 +482,7 @@ class Front:
             conn = self.admits((str(peer[0]), int(peer[1])))
             if conn is None:
                 sock.close()
+                self.turned_away += 1
                 continue
             sock.setblocking(False)
             with contextlib.suppress(OSError):

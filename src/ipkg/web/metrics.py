@@ -11,6 +11,9 @@ from collections.abc import Callable
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "-"})
+
+
 def _labels(**labels: str) -> str:
     body = ",".join(
         f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
@@ -31,7 +34,9 @@ class Metrics:
         self._gauges: dict[str, tuple[str, Callable[[], float]]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Counts one finished request."""
+        """Counts one finished request (a method HTTP does not define counts as ``other``: a
+        client must not grow the label set)."""
+        method = method if method in METHODS else "other"
         with self._lock:
             self._requests[(method, route, status)] += 1
             self._buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1

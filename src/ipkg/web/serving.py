@@ -33,7 +33,7 @@ from ipkg.build.sources import ArticleSources
 from ipkg.config import Settings
 from ipkg.stores import Store, StoreError, opened_store
 from ipkg.web.front import EdgeLimits, Front
-from ipkg.web.observability import BufferedLines
+from ipkg.web.observability import BufferedLines, record
 from ipkg.web.state import EXTENSION_KEY
 
 log = logging.getLogger(__name__)
@@ -140,12 +140,38 @@ class Service:
         self.front = Front(
             create_app(settings, (store, title)), edge_limits(settings), settings.threads
         )
+        self.front.on_refusal = self._record_refusal
+        self._watch_front(self.front.app)
         self._reloads = threading.Semaphore(0)
         # One long-lived thread does every reload: the query workers' zygote it forks is
         # killed by the kernel when the thread that forked it ends.
         self._reloader = threading.Thread(
             target=self._reload_forever, name="ipkg-reload", daemon=True
         )
+
+    def _record_refusal(self, method: str, path: str, status: int) -> None:
+        """A request the front refused before the app saw it (a head or body over its limit,
+        a malformed request): counted in ``/metrics`` under the route ``(front)`` and written
+        to the access log, like the app's answers."""
+        service = self.front.app.extensions[EXTENSION_KEY]
+        record(service.metrics, (method, path, "(front)"), status, 0.0, None, 0)
+
+    def _watch_front(self, app: Any) -> None:
+        """The front's connection counters as gauges of ``app``'s ``/metrics``."""
+        metrics = app.extensions[EXTENSION_KEY].metrics
+        front = self.front
+        metrics.gauge(
+            "ipkg_front_connections_evicted_total",
+            "Connections closed at the global limit (--max-connections) to let a newcomer in.",
+            lambda: front.evicted,
+        )
+        metrics.gauge(
+            "ipkg_front_connections_turned_away_total",
+            "Connections closed at accept, unread: over their address's cap or its share at "
+            "the global limit.",
+            lambda: front.turned_away,
+        )
+        metrics.gauge("ipkg_front_connections", "Open connections.", lambda: len(front.connections))
 
     def start_watching(self) -> None:
         paths = watched_files(self.settings)
@@ -196,7 +222,9 @@ class Service:
                 carried = carry_writes(old, fresh)
                 if carried:
                     log.info("reload: %d graphs written over HTTP carried over", carried)
-            self.front.app = self.create_app(settings, (fresh, self.title))
+            app = self.create_app(settings, (fresh, self.title))
+            self._watch_front(app)
+            self.front.app = app
         if not disk:
             old.close()
         log.info("reload: new data loaded")
