@@ -188,6 +188,13 @@ class Settings:
             "address; the --trusted-proxy is exempt); further ones are closed at accept"
         },
     )
+    max_unsent_bytes: int = field(
+        default=256 * 1_048_576,
+        metadata={
+            "help": "bytes of answers held in all for clients that read them slowly; an answer "
+            "over 64 KiB that would go past it is answered 503 with Retry-After instead"
+        },
+    )
     max_connections: int = field(
         default=1024,
         metadata={
@@ -303,6 +310,7 @@ class Settings:
             "client_pending",
             "client_connections",
             "max_connections",
+            "max_unsent_bytes",
             "threads",
             "max_query_length",
             "max_body",

@@ -28,11 +28,19 @@ def echo(environ: dict, start_response) -> list[bytes]:
     return [f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']} {len(body)}:".encode() + body]
 
 
+def big(environ: dict, start_response) -> list[bytes]:
+    """``/big?N``: N bytes; anything else as :func:`echo`."""
+    if environ["PATH_INFO"] != "/big":
+        return echo(environ, start_response)
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return [b"x" * int(environ["QUERY_STRING"])]
+
+
 class Running:
-    def __init__(self, limits: EdgeLimits, threads: int = 1) -> None:
+    def __init__(self, limits: EdgeLimits, threads: int = 1, app=echo) -> None:
         self.sock = listening_socket("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
-        self.front = Front(echo, limits, threads)
+        self.front = Front(app, limits, threads)
         self.thread = threading.Thread(
             target=lambda: asyncio.run(self.front.run(self.sock, lambda stopping: None)),
             daemon=True,
@@ -190,6 +198,38 @@ def test_at_the_global_limit_a_clients_kept_alive_connections_outlive_a_flood():
         for sock in client:  # the client's connections are the ones still open
             assert get(sock).startswith(b"HTTP/1.1 200")
         for sock in [*client, *flood]:
+            sock.close()
+    finally:
+        server.stop()
+
+
+def test_answers_held_for_clients_that_do_not_read_are_capped_in_all():
+    size = 16 * 1_048_576  # more than loopback's socket buffers take
+    server = Running(EdgeLimits(max_unsent=size + size // 2), threads=2, app=big)
+    try:
+        readers = []
+        for n in range(3):  # each from its own address: no per-address cap is at work
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.bind((f"127.0.0.{30 + n}", 0))
+            sock.settimeout(10)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(f"GET /big?{size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            readers.append(sock)
+            if n == 0:  # the first answer is held before the others ask
+                assert wait_until(lambda: server.front.unsent > 0)
+        time.sleep(0.5)
+        assert server.front.unsent <= size + size // 2  # one answer held, not three
+        refused = [sock for sock in readers[1:] if sock.recv(12) == b"HTTP/1.1 503"]
+        assert len(refused) == 2
+        with server.connect() as other:  # small answers still go out
+            assert get(other, "/big?1000").startswith(b"HTTP/1.1 200")
+        readers[0].close()  # the slow reader goes: what it held is freed
+        assert wait_until(lambda: server.front.unsent == 0)
+        with server.connect("127.0.0.40") as late:
+            late.sendall(f"GET /big?{size} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert late.recv(12) == b"HTTP/1.1 200"
+        for sock in readers[1:]:
             sock.close()
     finally:
         server.stop()

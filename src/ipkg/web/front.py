@@ -4,10 +4,11 @@ request thread only ever sees a complete request; each answer is buffered whole 
 thread is free again before the client has read a byte.
 
 The loop owns every limit at the edge: a head timeout, a whole-request timeout, a send timeout
-(no progress for that long closes the connection), a keep-alive idle limit, a cap on the
-connections of one address (IPv6 grouped by /64) enforced at accept, a cap on the requests one
-address may have arriving slowly, and a global connection limit that never stops accept (over
-it the oldest connection that holds no request in a thread is closed). Health and metrics have
+(no progress for that long closes the connection), a cap on the answer bytes held for slow
+readers in all, a keep-alive idle limit, a cap on the connections of one address (IPv6
+grouped by /64) enforced at accept, a cap on the requests one address may have arriving
+slowly, and a global connection limit that never stops accept (over it a connection that
+holds no request in a thread is closed, one never answered first). Health and metrics have
 a thread of their own, so they answer while every request thread is busy.
 """
 
@@ -45,6 +46,11 @@ LINGER = 2.0  # seconds a refused connection is read (and dropped) so the client
 HEAD_LIMIT = 64 * 1024
 LINE_LIMIT = 8190
 HEADER_COUNT = 100
+SMALL_ANSWER = 65_536  # an answer this small is always sent: the kernel's buffer takes it whole
+UNSENT_FULL = (
+    "the server holds as many answers for clients that read slowly as it may "
+    "(--max-unsent-bytes); retry in a moment"
+)
 
 
 def client_group(host: str) -> str:
@@ -73,6 +79,7 @@ class EdgeLimits:
     client_pending: int = 16
     max_connections: int = 1024
     max_body: int = 1_048_576
+    max_unsent: int = 256 * 1_048_576
     trusted_proxy: str = ""
     graceful_timeout: float = 15.0
 
@@ -278,13 +285,26 @@ class HttpConnection(asyncio.Protocol):
             head.append(b"Connection: close\r\n")
         head.append(b"\r\n")
         bodiless = request is None or request.method == b"HEAD" or answer.status in (204, 304)
+        body = b"" if bodiless else answer.body
+        if len(body) > SMALL_ANSWER and not self.front.may_hold(len(body)):
+            self.refuse(503, UNSENT_FULL, request, retry_after=1)
+            return
         self.phase = Phase.SENDING
         self.front.sending(self)
-        self.write(b"".join(head) if bodiless else b"".join(head) + answer.body)
-        self.unsent = self.transport.get_write_buffer_size()
+        if len(body) > SMALL_ANSWER:  # not copied into one buffer with its head
+            self.write(b"".join(head))
+            self.write(body)
+        else:
+            self.write(b"".join(head) + body)
+        self.holding(self.transport.get_write_buffer_size())
         self.deadline = time.monotonic() + self.front.limits.send_timeout
         if not self.unsent:
             self.sent()
+
+    def holding(self, unsent: int) -> None:
+        """Notes how many bytes of its answer this connection's transport still holds."""
+        self.front.unsent += unsent - self.unsent
+        self.unsent = unsent
 
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -293,6 +313,7 @@ class HttpConnection(asyncio.Protocol):
     def sent(self) -> None:
         """The answer has left: next request, or close as HTTP says."""
         self.answered += 1
+        self.holding(0)
         if self.half_closed or not self.keep_alive:
             self.close()
             return
@@ -310,12 +331,20 @@ class HttpConnection(asyncio.Protocol):
             self.parser.receive_data(leftover)
             self.advance()
 
-    def refuse(self, status: int, message: str, request: h11.Request | None = None) -> None:
+    def refuse(
+        self,
+        status: int,
+        message: str,
+        request: h11.Request | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         """Answers a request the loop refuses itself (``request``: its head, when it could be
         read), then closes (after reading what the client is still sending, so it sees the
         answer rather than a reset)."""
         self.front.refused(request, status)
         answer = plain_answer(status, message)
+        if retry_after is not None:
+            answer.headers.append((b"Retry-After", str(retry_after).encode()))
         head = [b"HTTP/1.1 %d %s\r\n" % (status, answer.reason)]
         head += [b"%s: %s\r\n" % pair for pair in answer.headers]
         head.append(b"Content-Length: %d\r\n\r\n" % len(answer.body))
@@ -352,7 +381,7 @@ class HttpConnection(asyncio.Protocol):
         if self.phase is Phase.SENDING and self.transport is not None:
             unsent = self.transport.get_write_buffer_size()
             if unsent < self.unsent:
-                self.unsent = unsent
+                self.holding(unsent)
                 self.deadline = now + self.front.limits.send_timeout
         return now >= self.deadline
 
@@ -380,6 +409,7 @@ class Front:
         self._paused = False
         self._parked: list[tuple[HttpConnection, h11.Request, bytes]] = []
         self._stopping: asyncio.Event | None = None
+        self.unsent = 0  # bytes of answers the transports hold, not yet taken by the kernel
         self.evicted = 0  # connections closed at the global limit for a newcomer
         self.turned_away = 0  # connections closed at accept (over a cap), unread
         # Told of each request the loop refuses itself: (method, path, status); "-" for what
@@ -491,9 +521,15 @@ class Front:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def may_hold(self, size: int) -> bool:
+        """Whether an answer of ``size`` bytes fits in what the front may hold for clients
+        that read slowly (``max_unsent``), beside what it holds now."""
+        return self.unsent + size <= self.limits.max_unsent
+
     def forget(self, conn: HttpConnection) -> None:
         if conn not in self.connections:
             return
+        conn.holding(0)
         self.connections.discard(conn)
         self.by_group[conn.group] -= 1
         if self.by_group[conn.group] <= 0:

@@ -119,6 +119,7 @@ def edge_limits(settings: Settings) -> EdgeLimits:
         client_pending=settings.client_pending,
         max_connections=connection_budget(settings.max_connections),
         max_body=settings.max_body,
+        max_unsent=settings.max_unsent_bytes,
         trusted_proxy=settings.trusted_proxy,
         graceful_timeout=settings.query_timeout + 5,
     )
