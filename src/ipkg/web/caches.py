@@ -20,6 +20,7 @@ V = TypeVar("V")
 ENTRY_OVERHEAD = 512  # bytes an entry costs beyond what ``sizeof`` counts (key tuple, slot)
 MAX_KEY_BYTES = 8_192  # a key longer than this (client-controlled parts) is never kept
 PAGE_DATA_BYTES = 16 * 1_048_576  # what pages read once per data version (terms, alignments)
+PAGE_DATA = "page data"
 
 
 def text_bytes(text: str) -> int:
@@ -158,9 +159,23 @@ class CacheRegistry:
             self.caches[name] = VersionedCache(name, room, sizeof, max_key_bytes)
         return self.caches[name]
 
+    def page_data(self, key: str, version: Any, make: Callable[[], V]) -> V:
+        """What pages read once per data ``version`` (counts, alignments, the editor's
+        terms, …), made by ``make`` on a miss and kept in the "page data" cache."""
+        cache = self.cache(PAGE_DATA, PAGE_DATA_BYTES, _repr_bytes)
+        found = cache.get(key, version)
+        if found is None:
+            found = make()
+            cache.put(key, version, found)
+        return found
+
     def clear(self) -> None:
         for cache in self.caches.values():
             cache.clear()
+
+
+def _repr_bytes(value: Any) -> int:
+    return len(repr(value))
 
 
 # What a /sparql answer costs beyond its body and key: the outcome object, the HTTP head it was

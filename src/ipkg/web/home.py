@@ -10,7 +10,6 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from ipkg.errors import ErrorKind, IpkgError
 from ipkg.linkeddata.describe import prefixes, rows_from_json
 from ipkg.namespaces import COMMON_PREFIXES
-from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.charts import MAX_BARS, charts_for
 from ipkg.web.pages import catalogue, page_select
 from ipkg.web.state import state
@@ -57,13 +56,12 @@ def holdings() -> dict[str, int]:
     """How many people, institutions, statistics and sentences the graph holds, by the local
     name of the class; read once per data version."""
     service = state()
-    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
-    counts = cache.get("home holdings", service.data_version)
-    if counts is None:
+
+    def counted() -> dict[str, int]:
         rows = page_select()(prefixes(service.namespaces) + HOLDINGS, {})
-        counts = {row["kind"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in rows}
-        cache.put("home holdings", service.data_version, counts)
-    return counts
+        return {row["kind"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in rows}
+
+    return service.caches.page_data("home holdings", service.data_version, counted)
 
 
 def featured(queries: list) -> list:
@@ -82,13 +80,12 @@ def known_prefixes() -> dict[str, str]:
 def editor_terms() -> Response:
     """The IRIs the editor offers as completions, by the data version they were read at."""
     service = state()
-    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
-    terms = cache.get("editor terms", service.data_version)
-    if terms is None:
+
+    def read() -> list[str]:
         head = prefixes(service.namespaces) + "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
-        terms = sorted({row["t"].value for row in page_select()(head + TERMS, {})})
-        cache.put("editor terms", service.data_version, terms)
-    return jsonify(terms)
+        return sorted({row["t"].value for row in page_select()(head + TERMS, {})})
+
+    return jsonify(service.caches.page_data("editor terms", service.data_version, read))
 
 
 MAX_CHART_BODY = 256 * 1024

@@ -26,7 +26,11 @@ class BufferedLines(logging.Handler):
     """Access-log lines written in batches, as nginx's ``access_log … buffer=64k flush=1s``:
     kept until ``limit`` bytes have gathered or ``every`` seconds have passed, then written in
     one call by a thread of its own, so a request (a cache hit on the front's event loop, say)
-    makes no write of its own. Whatever is left is written when logging shuts down."""
+    makes no write of its own and never waits for one, unless the stream has stopped taking
+    lines and ``BACKLOG`` times ``limit`` wait (then the request writes them: back-pressure,
+    not unbounded memory). Whatever is left is written when logging shuts down."""
+
+    BACKLOG = 64
 
     def __init__(self, stream: TextIO, limit: int = LOG_BUFFER, every: float = LOG_FLUSH) -> None:
         super().__init__()
@@ -34,6 +38,9 @@ class BufferedLines(logging.Handler):
         self.limit = limit
         self._lines: list[str] = []
         self._size = 0
+        self._gathering = threading.Lock()  # the buffer (not Handler.lock, which handle() holds)
+        self._writing = threading.Lock()  # one batch at a time, in order
+        self._full = threading.Event()
         self._closed = threading.Event()
         flusher = threading.Thread(
             target=self._flush_every, args=(every,), name="ipkg-access-log", daemon=True
@@ -42,26 +49,32 @@ class BufferedLines(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         line = self.format(record) + "\n"
-        with self.lock:  # type: ignore[union-attr]  # Handler.createLock made it
+        with self._gathering:
             self._lines.append(line)
             self._size += len(line)
-            full = self._size >= self.limit
-        if full:
+            size = self._size
+        if size >= self.BACKLOG * self.limit:
             self.flush()
+        elif size >= self.limit:
+            self._full.set()
 
     def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            lines, self._lines, self._size = self._lines, [], 0
+        with self._writing:
+            with self._gathering:
+                lines, self._lines, self._size = self._lines, [], 0
             if lines:
                 self.stream.write("".join(lines))
                 self.stream.flush()
 
     def _flush_every(self, seconds: float) -> None:
-        while not self._closed.wait(seconds):
+        while not self._closed.is_set():
+            self._full.wait(seconds)
+            self._full.clear()
             self.flush()
 
     def close(self) -> None:
         self._closed.set()
+        self._full.set()
         self.flush()
         super().close()
 

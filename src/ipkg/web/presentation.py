@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from ipkg.linkeddata.describe import PropertyGroup, Select, Term, TypeInfo, prefixes
 from ipkg.linkeddata.labels import local_name
 from ipkg.sparql.formats import DUMP_FORMATS, HTML
-from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.pages import labels_of, languages
 from ipkg.web.state import state
 
@@ -64,23 +63,22 @@ def alignments(run: Select) -> dict[str, set[str]]:
     """Each property's super- and equivalent properties (transitively), read once per data
     version."""
     service = state()
-    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
-    cached = cache.get("property alignments", service.data_version)
-    if cached is not None:
-        return cached
-    above: dict[str, set[str]] = {}
-    for row in run(prefixes(service.namespaces) + ALIGNMENTS, {}):
-        above.setdefault(row["p"].value, set()).add(row["q"].value)
-    changed = True
-    while changed:  # transitive closure; the ontology has a few dozen alignments
-        changed = False
-        for supers in above.values():
-            more = set().union(*(above.get(q, set()) for q in supers)) - supers
-            if more:
-                supers |= more
-                changed = True
-    cache.put("property alignments", service.data_version, above)
-    return above
+
+    def closed() -> dict[str, set[str]]:
+        above: dict[str, set[str]] = {}
+        for row in run(prefixes(service.namespaces) + ALIGNMENTS, {}):
+            above.setdefault(row["p"].value, set()).add(row["q"].value)
+        changed = True
+        while changed:  # transitive closure; the ontology has a few dozen alignments
+            changed = False
+            for supers in above.values():
+                more = set().union(*(above.get(q, set()) for q in supers)) - supers
+                if more:
+                    supers |= more
+                    changed = True
+        return above
+
+    return service.caches.page_data("property alignments", service.data_version, closed)
 
 
 def _values(group: PropertyGroup) -> frozenset[tuple[str, str]]:
@@ -139,15 +137,14 @@ def inverses(run: Select) -> dict[str, str]:
     """Each property's inverse (``owl:inverseOf``, either way round), read once per data
     version."""
     service = state()
-    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
-    cached = cache.get("property inverses", service.data_version)
-    if cached is not None:
-        return cached
-    found: dict[str, str] = {}
-    for row in run(prefixes(service.namespaces) + INVERSES, {}):
-        found.setdefault(row["p"].value, row["inverse"].value)
-    cache.put("property inverses", service.data_version, found)
-    return found
+
+    def read() -> dict[str, str]:
+        found: dict[str, str] = {}
+        for row in run(prefixes(service.namespaces) + INVERSES, {}):
+            found.setdefault(row["p"].value, row["inverse"].value)
+        return found
+
+    return service.caches.page_data("property inverses", service.data_version, read)
 
 
 def referenced_by(

@@ -12,7 +12,6 @@ from flask import Blueprint, Response, render_template
 from ipkg.linkeddata.describe import Select, prefixes
 from ipkg.linkeddata.dumps import BY_KEY, DUMP_FORMATS, VIEWS, dump
 from ipkg.namespaces import DCTERMS, OWL, RDF_TYPE, XSD, apart_graphs
-from ipkg.web.caches import PAGE_DATA_BYTES
 from ipkg.web.errors import negotiate_or_406
 from ipkg.web.pages import HTML, RDF_CHOICES, RESOURCE_406, graph_names, page_select
 from ipkg.web.service_description import FORMAT_IRIS, default_graph_note
@@ -149,11 +148,10 @@ def view_sizes() -> dict[str, int]:
     """How many triples each view /export/ offers holds (its dump's, triple terms counted as
     the triples that hold them); counted once per data version."""
     service = state()
-    cache = service.caches.cache("page data", PAGE_DATA_BYTES, lambda v: len(repr(v)))
-    sizes = cache.get("view sizes", service.data_version)
-    if sizes is None:
+
+    def counted() -> dict[str, int]:
         graphs = graph_names()
-        sizes = {
+        return {
             view.name: len(
                 view.quads(
                     service.backend.graph_quads(service.namespaces.graph(view.source)),
@@ -163,8 +161,8 @@ def view_sizes() -> dict[str, int]:
             for view in VIEWS.values()
             if view.source in graphs
         }
-        cache.put("view sizes", service.data_version, sizes)
-    return sizes
+
+    return service.caches.page_data("view sizes", service.data_version, counted)
 
 
 def _view_subsets(add) -> None:
